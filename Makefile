@@ -1,0 +1,51 @@
+# Summit: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install messages lint format demo bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP) messages
+
+# Translations are compiled with Babel (PyPI), so no GNU gettext is needed.
+messages: $(STAMP)
+	@$(BIN)/pybabel compile -q -d src/summit/locale -D django --use-fuzzy 2>/dev/null || $(BIN)/pybabel compile -d src/summit/locale -D django
+
+run: install
+	$(BIN)/summit migrate --noinput -v 0
+	$(BIN)/summit collectstatic --noinput -v 0
+	$(BIN)/summit demo --if-empty
+	@echo ""
+	@echo "Summit is serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs)"
+	$(BIN)/uvicorn summit.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+demo: install
+	$(BIN)/summit migrate --noinput -v 0
+	$(BIN)/summit demo
+
+bench: install
+	$(BIN)/python benchmarks/participants.py
+
+clean:
+	rm -rf $(VENV) var/summit.sqlite3* var/static

@@ -1,0 +1,62 @@
+import os
+
+import pytest
+
+os.environ.setdefault("SUMMIT_FAST_PASSWORD_HASHER", "1")
+
+
+@pytest.fixture(autouse=True)
+def _test_environment(settings, tmp_path, monkeypatch):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests run inside one wrapping transaction that never commits: send mail at once instead of on commit.
+    monkeypatch.setattr("summit.core.mail.after_commit", lambda fn: fn())
+
+
+@pytest.fixture
+def event(db):
+    from summit.core.testing import make_event
+
+    return make_event("wic")
+
+
+@pytest.fixture
+def categories(event):
+    from summit.core.testing import make_standard_categories
+
+    return make_standard_categories(event)
+
+
+@pytest.fixture
+def organizer(event):
+    from summit.core.testing import make_staff
+
+    return make_staff(event, "organizer", "organizer@example.org")
+
+
+@pytest.fixture
+def officer(event):
+    from summit.core.testing import make_staff
+
+    return make_staff(event, "accreditation_officer", "officer@example.org")
+
+
+@pytest.fixture
+def other_event(db):
+    from summit.core.testing import make_event, make_standard_categories
+
+    ev = make_event("other")
+    make_standard_categories(ev)
+    return ev
+
+
+@pytest.fixture
+def organizer_client(client, organizer):
+    client.force_login(organizer)
+    return client
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client

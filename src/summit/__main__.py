@@ -1,0 +1,3 @@
+from summit.manage import main
+
+main()

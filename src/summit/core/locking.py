@@ -1,0 +1,48 @@
+"""Locking capacity rows (design.md §3).
+
+``lock(queryset)`` locks the rows in primary-key order inside the current transaction. On PostgreSQL that
+is ``SELECT ... FOR UPDATE`` with a lock timeout, so a stuck writer gives a clear "busy" error instead of
+hanging; on SQLite every write transaction already starts with ``BEGIN IMMEDIATE`` and is serialized.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+
+from summit.core.errors import Busy
+
+LOCK_TIMEOUT_MS = int(getattr(settings, "SUMMIT_LOCK_TIMEOUT_MS", 5000))
+
+
+def lock(queryset):
+    """Return the rows of ``queryset`` locked for update, in primary-key order."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock() must be called inside transaction.atomic()")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+    try:
+        return list(queryset.select_for_update().order_by("pk"))
+    except OperationalError as exc:  # lock timeout / database locked
+        raise Busy() from exc
+
+
+def lock_one(queryset):
+    rows = lock(queryset)
+    return rows[0] if rows else None
+
+
+@contextmanager
+def write_transaction():
+    """``transaction.atomic()`` that turns "database is locked"/lock timeouts into a clean Busy error."""
+    try:
+        with transaction.atomic():
+            yield
+    except OperationalError as exc:
+        text = str(exc).lower()
+        if "lock" in text or "busy" in text:
+            raise Busy() from exc
+        raise

@@ -1,0 +1,53 @@
+"""The one place that decides who may do what. Views and the API both ask here.
+
+Roles (design.md §5) are per event: an organizer of event A has no rights on event B.
+"""
+
+from __future__ import annotations
+
+from summit.core.errors import Forbidden, NotFound
+
+ORGANIZER = "organizer"
+ACCREDITATION_OFFICER = "accreditation_officer"
+
+
+def event_roles(user, event) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    cache = getattr(user, "_summit_roles", None)
+    if cache is None:
+        cache = user._summit_roles = {}
+    if event.pk not in cache:
+        from summit.events.models import EventRole
+
+        cache[event.pk] = set(EventRole.objects.filter(user=user, event=event).values_list("role", flat=True))
+    return cache[event.pk]
+
+
+def is_organizer(user, event) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or ORGANIZER in event_roles(user, event)
+
+
+def can_accredit(user, event) -> bool:
+    """Organizers and accreditation officers see and decide on participants."""
+    return is_organizer(user, event) or ACCREDITATION_OFFICER in event_roles(user, event)
+
+
+def is_staff_of(user, event) -> bool:
+    return can_accredit(user, event)
+
+
+def require(allowed: bool, *, hide: bool = True) -> None:
+    """Raise unless allowed. Staff pages of an event the user has no role on are 404, never 403: they leak nothing."""
+    if not allowed:
+        raise NotFound() if hide else Forbidden()
+
+
+def staff_events(user):
+    from summit.events.models import Event
+
+    if getattr(user, "is_superuser", False):
+        return Event.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Event.objects.none()
+    return Event.objects.filter(roles__user=user).distinct()

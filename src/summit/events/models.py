@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from summit.core.i18n import BilingualMixin
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class Venue(BilingualMixin, models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Event(BilingualMixin, models.Model):
+    slug = models.SlugField(unique=True, max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone])
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    registration_open = models.BooleanField(_("registration open"), default=True)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The event must end after it starts.")})
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Room(BilingualMixin, models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    zone = models.ForeignKey("Zone", null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms")
+
+    class Meta:
+        ordering = ["name_en"]
+        constraints = [models.UniqueConstraint(fields=["event", "name_en"], name="room_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Zone(BilingualMixin, models.Model):
+    """An area a badge may open (main hall, expo, press centre...); gates use it later."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="zones")
+    code = models.SlugField(max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["event", "code"], name="zone_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class EventRole(models.Model):
+    """A person's staff role on one event. Roles never carry over to another event."""
+
+    ORGANIZER = "organizer"
+    ACCREDITATION_OFFICER = "accreditation_officer"
+    ROLE_CHOICES = [
+        (ORGANIZER, _("Organizer")),
+        (ACCREDITATION_OFFICER, _("Accreditation officer")),
+    ]
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles")
+    role = models.CharField(max_length=32, choices=ROLE_CHOICES)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "user", "role"], name="eventrole_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.role} @ {self.event.slug}"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from summit.events import views
+
+app_name = "events"
+urlpatterns = [
+    path("", views.event_home, name="home"),
+]

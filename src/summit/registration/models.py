@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+import hashlib
+import os
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from summit.core.i18n import BilingualMixin
+from summit.events.models import Event
+
+
+class PrivateStorage(FileSystemStorage):
+    """Uploads live outside static files (``PRIVATE_MEDIA_ROOT``) and are served only through
+    permission-checked views. The location is read from settings on every use."""
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+_private_storage = PrivateStorage()
+
+
+def private_storage():
+    return _private_storage
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Organization(models.Model):
+    GOVERNMENT = "government"
+    INTERNATIONAL = "international"
+    COMPANY = "company"
+    RESEARCH = "research"
+    MEDIA = "media"
+    OTHER = "other"
+    TYPE_CHOICES = [
+        (GOVERNMENT, _("Government")),
+        (INTERNATIONAL, _("International organization")),
+        (COMPANY, _("Company")),
+        (RESEARCH, _("Research institute")),
+        (MEDIA, _("Media")),
+        (OTHER, _("Other")),
+    ]
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="organizations")
+    name = models.CharField(_("name (own script)"), max_length=200)
+    name_latin = models.CharField(_("name (Latin letters)"), max_length=200)
+    type = models.CharField(_("type"), max_length=20, choices=TYPE_CHOICES, default=OTHER)
+    country = CountryField(_("country"))
+
+    class Meta:
+        ordering = ["name_latin"]
+        constraints = [models.UniqueConstraint(fields=["event", "name_latin", "country"], name="org_unique_name")]
+
+    def __str__(self) -> str:
+        if self.name and self.name != self.name_latin:
+            return f"{self.name} ({self.name_latin})"
+        return self.name_latin
+
+
+class Category(BilingualMixin, models.Model):
+    """A participant category of one event: which fields it requires, its on-site quota, how one gets in."""
+
+    # Fields a category may require beyond the ones every registration has.
+    REQUIRABLE_FIELDS = [
+        ("organization", _("Organization")),
+        ("position", _("Position")),
+        ("outlet", _("Media outlet")),
+        ("press_card_number", _("Press card number")),
+        ("press_card_file", _("Press card (PDF, JPEG or PNG)")),
+        ("phone", _("Phone")),
+    ]
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories")
+    code = models.SlugField(_("code"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    required_fields = models.JSONField(_("required fields"), default=list, blank=True)
+    onsite_quota = models.PositiveIntegerField(
+        _("on-site quota"), null=True, blank=True, help_text=_("Empty means no limit.")
+    )
+    allows_onsite = models.BooleanField(_("on-site attendance allowed"), default=True)
+    needs_approval = models.BooleanField(_("needs approval"), default=True)
+    needs_invitation = models.BooleanField(_("needs an invitation code"), default=False)
+    # Monotonic counter for waitlist positions; only ever increased while the category row is locked.
+    waitlist_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = _("categories")
+        constraints = [models.UniqueConstraint(fields=["event", "code"], name="category_unique_code")]
+
+    def __str__(self) -> str:
+        return self.tr("name")
+
+    def requires(self, field: str) -> bool:
+        return field in (self.required_fields or [])
+
+
+class InvitationCode(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    code = models.CharField(_("code"), max_length=64)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE)
+    max_uses = models.PositiveIntegerField(_("maximum uses"), default=1)
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "code"], name="invitation_unique_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.uses >= self.max_uses
+
+
+class Participant(models.Model):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    STATUS_CHOICES = [
+        (SUBMITTED, _("Submitted")),
+        (APPROVED, _("Approved")),
+        (WAITLISTED, _("Waitlisted")),
+        (REJECTED, _("Rejected")),
+        (CANCELLED, _("Cancelled")),
+    ]
+    ONSITE = "onsite"
+    ONLINE = "online"
+    MODE_CHOICES = [(ONSITE, _("On-site")), (ONLINE, _("Online"))]
+    GIVEN_FIRST = "given_first"
+    FAMILY_FIRST = "family_first"
+    NAME_ORDER_CHOICES = [
+        (GIVEN_FIRST, _("Given name first (Anna Schmidt)")),
+        (FAMILY_FIRST, _("Family name first (王伟 / Wang Wei)")),
+    ]
+    LANGUAGE_CHOICES = [("en", "English"), ("zh-hans", "简体中文")]
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
+    email = models.EmailField(_("e-mail"))
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_name_latin = models.CharField(_("given name (Latin letters)"), max_length=100, blank=True)
+    family_name_latin = models.CharField(_("family name (Latin letters)"), max_length=100, blank=True)
+    name_order = models.CharField(_("name order"), max_length=20, choices=NAME_ORDER_CHOICES, default=GIVEN_FIRST)
+    title = models.CharField(_("title"), max_length=50, blank=True, help_text=_("For example Dr., Prof., H.E."))
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="participants"
+    )
+    country = CountryField(_("country"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="participants")
+    attendance_mode = models.CharField(_("attendance"), max_length=10, choices=MODE_CHOICES, default=ONSITE)
+    language = models.CharField(_("preferred language"), max_length=10, choices=LANGUAGE_CHOICES, default="en")
+    status = models.CharField(_("status"), max_length=12, choices=STATUS_CHOICES, default=SUBMITTED)
+    outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
+    press_card_number = models.CharField(_("press card number"), max_length=64, blank=True)
+    press_card_file = models.FileField(_("press card"), storage=private_storage, upload_to="press-cards/", blank=True)
+    invitation = models.ForeignKey(InvitationCode, null=True, blank=True, on_delete=models.SET_NULL)
+    waitlist_position = models.PositiveBigIntegerField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Case-folded names in every script, e-mail and organization, for one-field search.
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name_latin", "given_name_latin", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "email"], name="participant_unique_email")]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["category", "status", "attendance_mode"]),
+            models.Index(fields=["category", "waitlist_position"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_order == self.FAMILY_FIRST:
+            native = f"{self.family_name}{self.given_name}" if _is_cjk(self.family_name) else f"{self.family_name} {self.given_name}"
+        else:
+            native = f"{self.given_name} {self.family_name}"
+        latin = self.latin_name
+        if latin and latin != native:
+            return f"{native} ({latin})"
+        return native
+
+    @property
+    def latin_name(self) -> str:
+        given, family = self.given_name_latin, self.family_name_latin
+        if not (given or family):
+            return ""
+        if self.name_order == self.FAMILY_FIRST:
+            return f"{family.upper()} {given}".strip()
+        return f"{given} {family.upper()}".strip()
+
+    @property
+    def holds_onsite_place(self) -> bool:
+        return self.status == self.APPROVED and self.attendance_mode == self.ONSITE
+
+    def build_search_text(self) -> str:
+        parts = [
+            self.given_name,
+            self.family_name,
+            self.given_name_latin,
+            self.family_name_latin,
+            f"{self.family_name}{self.given_name}",
+            f"{self.given_name} {self.family_name}",
+            f"{self.given_name_latin} {self.family_name_latin}",
+            f"{self.family_name_latin} {self.given_name_latin}",
+            self.email,
+            self.position,
+            self.outlet,
+        ]
+        if self.organization_id and self.organization:
+            parts += [self.organization.name, self.organization.name_latin]
+        return "\n".join(p for p in parts if p).casefold()
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        self.search_text = self.build_search_text()
+        super().save(*args, **kwargs)
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+class MagicLink(models.Model):
+    """A one-time sign-in link sent by e-mail. Only the hash of the token is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="magic_links")
+    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.CASCADE)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API, acting as its user on one event. Only the hash is stored."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from summit.registration import views
+
+app_name = "registration"
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("register/done/", views.done, name="done"),
+    path("signin/", views.signin, name="signin"),
+    path("me/", views.me, name="me"),
+    path("me/edit/", views.edit, name="edit"),
+    path("me/switch/", views.switch, name="switch"),
+    path("me/cancel/", views.cancel, name="cancel"),
+    path("participants/<int:pk>/press-card/", views.press_card, name="press_card"),
+]

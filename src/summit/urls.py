@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from summit.api.api import api
+from summit.registration.views import magic
+
+urlpatterns = [
+    path("", include("summit.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("signin/<str:token>/", magic, name="magic"),
+    path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),
+    path("events/<slug:slug>/", include("summit.registration.urls")),
+    path("events/<slug:slug>/", include("summit.events.urls")),
+]
