@@ -19,7 +19,7 @@ install: $(STAMP) messages
 
 # Translations are compiled with Babel (PyPI), so no GNU gettext is needed.
 messages: $(STAMP)
-	@$(BIN)/pybabel compile -q -d src/summit/locale -D django --use-fuzzy 2>/dev/null || $(BIN)/pybabel compile -d src/summit/locale -D django
+	@$(BIN)/pybabel compile -d src/summit/locale -D django --statistics
 
 run: install
 	$(BIN)/summit migrate --noinput -v 0

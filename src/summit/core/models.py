@@ -50,7 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AuditEntry(models.Model):
     """Who did what, when and why. Written by services, shown on the object's page."""
 
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)

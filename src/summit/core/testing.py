@@ -23,12 +23,20 @@ def make_user(email: str | None = None, *, password: str | None = PASSWORD, **ex
 def make_event(slug: str | None = None, **extra) -> Event:
     slug = slug or f"event-{next(_seq)}"
     tz = ZoneInfo("Asia/Shanghai")
-    venue = Venue.objects.create(name_en="Wuzhen Internet International Convention Center", name_zh="乌镇互联网国际会展中心", city="Wuzhen")
+    venue = Venue.objects.create(
+        name_en="Wuzhen Internet International Convention Center",
+        name_zh="乌镇互联网国际会展中心",
+        city="Wuzhen",
+    )
     defaults = dict(
-        name_en="World Internet Conference", name_zh="世界互联网大会",
-        description_en="Building a community with a shared future in cyberspace.", description_zh="携手构建网络空间命运共同体。",
-        start=datetime(2027, 11, 8, 9, 0, tzinfo=tz), end=datetime(2027, 11, 10, 18, 0, tzinfo=tz),
-        time_zone="Asia/Shanghai", venue=venue,
+        name_en="World Internet Conference",
+        name_zh="世界互联网大会",
+        description_en="Building a community with a shared future in cyberspace.",
+        description_zh="携手构建网络空间命运共同体。",
+        start=datetime(2027, 11, 8, 9, 0, tzinfo=tz),
+        end=datetime(2027, 11, 10, 18, 0, tzinfo=tz),
+        time_zone="Asia/Shanghai",
+        venue=venue,
     )
     defaults.update(extra)
     event = Event.objects.create(slug=slug, **defaults)
@@ -38,28 +46,42 @@ def make_event(slug: str | None = None, **extra) -> Event:
 
 
 def make_category(event: Event, code: str = "company", **extra) -> Category:
-    defaults = dict(name_en=code.replace("-", " ").title(), name_zh="", required_fields=[], needs_approval=True)
+    defaults = dict(
+        name_en=code.replace("-", " ").title(), name_zh="", required_fields=[], needs_approval=True
+    )
     defaults.update(extra)
     return Category.objects.create(event=event, code=code, **defaults)
 
 
+# The categories of a conference like the World Internet Conference: code, English and Chinese names,
+# required fields, on-site quota, needs approval, needs an invitation, on-site allowed. Shared with `summit demo`.
+STANDARD_CATEGORIES = [
+    ("government", "Government delegate", "政府代表", ["position", "organization"], None, True, False, True),
+    ("international", "International organization", "国际组织", ["organization"], None, True, False, True),
+    ("company", "Company", "企业", ["organization"], None, True, False, True),
+    ("research", "Research institute", "科研机构", ["organization"], None, True, False, True),
+    ("media", "Media", "媒体", ["outlet", "press_card_number", "press_card_file"], 300, True, True, True),
+    ("exhibitor", "Exhibitor", "参展商", ["organization"], None, True, True, True),
+    ("vip", "VIP guest", "贵宾", [], 50, True, True, True),
+    ("online", "Online guest", "线上嘉宾", [], None, False, False, False),
+]
+
+
 def make_standard_categories(event: Event) -> dict[str, Category]:
     """The categories of a conference like the World Internet Conference."""
-    specs = [
-        ("government", "Government delegate", "政府代表", ["position", "organization"], None, True, False, True),
-        ("international", "International organization", "国际组织", ["organization"], None, True, False, True),
-        ("company", "Company", "企业", ["organization"], None, True, False, True),
-        ("research", "Research institute", "科研机构", ["organization"], None, True, False, True),
-        ("media", "Media", "媒体", ["outlet", "press_card_number", "press_card_file"], 300, True, True, True),
-        ("exhibitor", "Exhibitor", "参展商", ["organization"], None, True, True, True),
-        ("vip", "VIP guest", "贵宾", [], 50, True, True, True),
-        ("online", "Online guest", "线上嘉宾", [], None, False, False, False),
-    ]
     out = {}
-    for order, (code, en, zh, fields, quota, approval, invitation, onsite) in enumerate(specs):
+    for order, (code, en, zh, fields, quota, approval, invitation, onsite) in enumerate(STANDARD_CATEGORIES):
         out[code] = Category.objects.create(
-            event=event, code=code, name_en=en, name_zh=zh, required_fields=fields, onsite_quota=quota,
-            needs_approval=approval, needs_invitation=invitation, allows_onsite=onsite, order=order,
+            event=event,
+            code=code,
+            name_en=en,
+            name_zh=zh,
+            required_fields=list(fields),
+            onsite_quota=quota,
+            needs_approval=approval,
+            needs_invitation=invitation,
+            allows_onsite=onsite,
+            order=order,
         )
     return out
 
@@ -72,7 +94,9 @@ def make_staff(event: Event, role: str = EventRole.ORGANIZER, email: str | None 
 
 def make_organization(event: Event, **extra) -> Organization:
     n = next(_seq)
-    defaults = dict(name=f"Organization {n}", name_latin=f"Organization {n}", type=Organization.COMPANY, country="CN")
+    defaults = dict(
+        name=f"Organization {n}", name_latin=f"Organization {n}", type=Organization.COMPANY, country="CN"
+    )
     defaults.update(extra)
     return Organization.objects.create(event=event, **defaults)
 
@@ -83,8 +107,14 @@ def make_participant(event: Event, category: Category, **extra) -> Participant:
     email = extra.pop("email", None) or f"p{n}@example.org"
     user = extra.pop("user", None) or make_user(email, password=None)
     defaults = dict(
-        given_name="Wei", family_name="Wang", given_name_latin="Wei", family_name_latin="Wang",
-        name_order=Participant.FAMILY_FIRST, country="CN", attendance_mode=Participant.ONSITE, language="en",
+        given_name="Wei",
+        family_name="Wang",
+        given_name_latin="Wei",
+        family_name_latin="Wang",
+        name_order=Participant.FAMILY_FIRST,
+        country="CN",
+        attendance_mode=Participant.ONSITE,
+        language="en",
         status=Participant.SUBMITTED,
     )
     defaults.update(extra)
@@ -92,15 +122,23 @@ def make_participant(event: Event, category: Category, **extra) -> Participant:
 
 
 def make_invitation(event: Event, category: Category, code: str | None = None, **extra) -> InvitationCode:
-    return InvitationCode.objects.create(event=event, category=category, code=code or f"INV{next(_seq):05d}", **extra)
+    return InvitationCode.objects.create(
+        event=event, category=category, code=code or f"INV{next(_seq):05d}", **extra
+    )
 
 
 def person_data(**overrides) -> dict:
     """Raw registration data as a form or the API would send it."""
     n = next(_seq)
     data = {
-        "email": f"person{n}@example.org", "given_name": "Anna", "family_name": "Schmidt", "country": "DE",
-        "attendance_mode": "onsite", "language": "en", "organization_name": "Example GmbH", "organization_type": "company",
+        "email": f"person{n}@example.org",
+        "given_name": "Anna",
+        "family_name": "Schmidt",
+        "country": "DE",
+        "attendance_mode": "onsite",
+        "language": "en",
+        "organization_name": "Example GmbH",
+        "organization_type": "company",
         "position": "Director",
     }
     data.update(overrides)

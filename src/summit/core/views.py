@@ -9,11 +9,17 @@ from summit.events.models import Event
 
 def home(request):
     events = Event.objects.select_related("venue").order_by("start")
-    managed = set(roles.staff_events(request.user).values_list("pk", flat=True)) if request.user.is_authenticated else set()
+    managed = (
+        set(roles.staff_events(request.user).values_list("pk", flat=True))
+        if request.user.is_authenticated
+        else set()
+    )
     my = {}
     if request.user.is_authenticated:
         my = {p.event_id: p for p in request.user.participations.select_related("category")}
-    return render(request, "core/home.html", {"events": events, "managed": managed, "my": my, "now": timezone.now()})
+    return render(
+        request, "core/home.html", {"events": events, "managed": managed, "my": my, "now": timezone.now()}
+    )
 
 
 def healthz(request):

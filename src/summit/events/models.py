@@ -35,7 +35,9 @@ class Event(BilingualMixin, models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     registration_open = models.BooleanField(_("registration open"), default=True)
 

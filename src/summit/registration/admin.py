@@ -5,7 +5,15 @@ from summit.registration.models import ApiToken, Category, InvitationCode, Organ
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["event", "code", "name_en", "onsite_quota", "needs_approval", "needs_invitation", "allows_onsite"]
+    list_display = [
+        "event",
+        "code",
+        "name_en",
+        "onsite_quota",
+        "needs_approval",
+        "needs_invitation",
+        "allows_onsite",
+    ]
     list_filter = ["event"]
 
 

@@ -4,31 +4,61 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from summit.core.errors import SummitError
 from summit.registration.models import Organization, Participant
 
 PERSON_FIELD_NAMES = [
-    "given_name", "family_name", "given_name_latin", "family_name_latin", "name_order", "title",
-    "position", "organization_name", "organization_name_latin", "organization_type", "country", "phone",
-    "language", "outlet", "press_card_number",
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "name_order",
+    "title",
+    "position",
+    "organization_name",
+    "organization_name_latin",
+    "organization_type",
+    "country",
+    "phone",
+    "language",
+    "outlet",
+    "press_card_number",
 ]
 
 
 class PersonForm(forms.Form):
-    given_name = forms.CharField(label=_("Given name"), max_length=100, help_text=_("In your own script, e.g. 伟 or Анна."))
-    family_name = forms.CharField(label=_("Family name"), max_length=100, help_text=_("In your own script, e.g. 王 or Иванова."))
-    given_name_latin = forms.CharField(label=_("Given name (Latin letters)"), max_length=100, required=False,
-                                       help_text=_("As in your passport. Left empty, it is transliterated for you."))
-    family_name_latin = forms.CharField(label=_("Family name (Latin letters)"), max_length=100, required=False)
-    name_order = forms.ChoiceField(label=_("Name order"), choices=Participant.NAME_ORDER_CHOICES, initial=Participant.GIVEN_FIRST)
-    title = forms.CharField(label=_("Title"), max_length=50, required=False, help_text=_("For example Dr., Prof., H.E."))
+    given_name = forms.CharField(
+        label=_("Given name"), max_length=100, help_text=_("In your own script, e.g. 伟 or Анна.")
+    )
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=100, help_text=_("In your own script, e.g. 王 or Иванова.")
+    )
+    given_name_latin = forms.CharField(
+        label=_("Given name (Latin letters)"),
+        max_length=100,
+        required=False,
+        help_text=_("As in your passport. Left empty, it is transliterated for you."),
+    )
+    family_name_latin = forms.CharField(
+        label=_("Family name (Latin letters)"), max_length=100, required=False
+    )
+    name_order = forms.ChoiceField(
+        label=_("Name order"), choices=Participant.NAME_ORDER_CHOICES, initial=Participant.GIVEN_FIRST
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=50, required=False, help_text=_("For example Dr., Prof., H.E.")
+    )
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     organization_name = forms.CharField(label=_("Organization"), max_length=200, required=False)
-    organization_name_latin = forms.CharField(label=_("Organization (Latin letters)"), max_length=200, required=False)
-    organization_type = forms.ChoiceField(label=_("Organization type"), choices=Organization.TYPE_CHOICES, initial=Organization.OTHER)
+    organization_name_latin = forms.CharField(
+        label=_("Organization (Latin letters)"), max_length=200, required=False
+    )
+    organization_type = forms.ChoiceField(
+        label=_("Organization type"), choices=Organization.TYPE_CHOICES, initial=Organization.OTHER
+    )
     country = LazyTypedChoiceField(label=_("Country"), choices=[("", "---------")] + list(countries))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     language = forms.ChoiceField(label=_("Preferred language"), choices=Participant.LANGUAGE_CHOICES)
@@ -57,10 +87,22 @@ class PersonForm(forms.Form):
 class RegistrationForm(PersonForm):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     category = forms.ChoiceField(label=_("Category"))
-    attendance_mode = forms.ChoiceField(label=_("Attendance"), choices=Participant.MODE_CHOICES, widget=forms.RadioSelect,
-                                        initial=Participant.ONSITE)
+    attendance_mode = forms.ChoiceField(
+        label=_("Attendance"),
+        choices=Participant.MODE_CHOICES,
+        widget=forms.RadioSelect,
+        initial=Participant.ONSITE,
+    )
     invitation_code = forms.CharField(widget=forms.HiddenInput, required=False)
-    field_order = ["email", "category", "attendance_mode", "given_name", "family_name", "given_name_latin", "family_name_latin"]
+    field_order = [
+        "email",
+        "category",
+        "attendance_mode",
+        "given_name",
+        "family_name",
+        "given_name_latin",
+        "family_name_latin",
+    ]
 
     def __init__(self, *args, categories, invitation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,12 +123,18 @@ class EditForm(PersonForm):
         initial = {name: getattr(participant, name, "") for name in PERSON_FIELD_NAMES}
         initial["country"] = str(participant.country)
         if participant.organization_id:
-            initial.update(organization_name=participant.organization.name,
-                           organization_name_latin=participant.organization.name_latin,
-                           organization_type=participant.organization.type)
+            initial.update(
+                organization_name=participant.organization.name,
+                organization_name_latin=participant.organization.name_latin,
+                organization_type=participant.organization.type,
+            )
         super().__init__(*args, initial=initial, **kwargs)
         category = participant.category
-        if not (category.requires("outlet") or category.requires("press_card_number") or category.requires("press_card_file")):
+        if not (
+            category.requires("outlet")
+            or category.requires("press_card_number")
+            or category.requires("press_card_file")
+        ):
             for name in ("outlet", "press_card_number", "press_card_file"):
                 del self.fields[name]
 

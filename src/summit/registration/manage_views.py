@@ -1,12 +1,270 @@
-"""Back office (accreditation) pages."""
+"""Back office (accreditation) pages for organizers and accreditation officers of one event.
 
-from django.shortcuts import render
+Every view starts with the event and the role check: a person without a role on this event (anonymous
+included) gets 404, so nothing about the event's participants leaks. State changes go through
+:mod:`summit.registration.services`.
+"""
 
-from summit.core import roles
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+from django_countries import countries
+
+from summit.core import audit, roles
+from summit.core.errors import NotFound, SummitError, ValidationFailed
 from summit.events.services import get_event
+from summit.registration import exports, services
+from summit.registration.models import ApiToken, Participant
+
+PAGE_SIZE = 50
+
+
+def _decisions():
+    # Labels are translated per request (the module-level list would be frozen in the start-up language).
+    return [
+        (Participant.APPROVED, _("Approve")),
+        (Participant.REJECTED, _("Reject")),
+        (Participant.WAITLISTED, _("Waitlist")),
+    ]
+
+
+def _staff_event(request, slug):
+    event = get_event(slug)
+    roles.require(roles.can_accredit(request.user, event))
+    return event
+
+
+def _context(request, event, section: str, **extra) -> dict:
+    return {
+        "event": event,
+        "section": section,
+        "is_organizer": roles.is_organizer(request.user, event),
+        **extra,
+    }
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = (request.POST.get("next") or "").strip()
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None, require_https=False)
+    ):
+        return target
+    return fallback
+
+
+# --- participant list --------------------------------------------------------------------------------------
 
 
 def participant_list(request, slug):
+    event = _staff_event(request, slug)
+    error = None
+    try:
+        queryset, applied = services.filter_participants(event, request.GET)
+        without_status = request.GET.copy()
+        without_status.pop("status", None)
+        counts_qs, _applied = services.filter_participants(event, without_status)
+    except ValidationFailed as exc:
+        error = exc.detail
+        queryset, applied = Participant.objects.none(), {}
+        counts_qs = Participant.objects.none()
+    counts = services.status_counts(counts_qs)
+    labels = dict(Participant.STATUS_CHOICES)
+    status_links = [
+        {"code": code, "label": labels[code], "count": n, "active": applied.get("status") == code}
+        for code, n in counts.items()
+    ]
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    present = set(
+        Participant.objects.filter(event=event).order_by().values_list("country", flat=True).distinct()
+    )
+    country_choices = sorted(
+        ((code, str(countries.name(code))) for code in present if code), key=lambda c: c[1]
+    )
+    return render(
+        request,
+        "registration/manage/participants.html",
+        _context(
+            request,
+            event,
+            "participants",
+            page=page,
+            error=error,
+            applied=applied,
+            status_links=status_links,
+            total=sum(counts.values()),
+            categories=list(event.categories.all()),
+            country_choices=country_choices,
+            status_choices=Participant.STATUS_CHOICES,
+            mode_choices=Participant.MODE_CHOICES,
+            decisions=_decisions(),
+            params=request.GET,
+        ),
+    )
+
+
+@require_POST
+def decide(request, slug):
+    event = _staff_event(request, slug)
+    fallback = reverse("manage:participants", args=[event.slug])
+    target = _safe_next(request, fallback)
+    raw_ids = request.POST.getlist("ids")
+    status = request.POST.get("action") or request.POST.get("status") or ""
+    try:
+        if not all(str(i).strip().isdigit() for i in raw_ids):
+            raise ValidationFailed(_("The selection is not valid."), code="bad_ids")
+        changed_before = {
+            pk: st
+            for pk, st in Participant.objects.filter(
+                event=event, pk__in=[int(i) for i in raw_ids]
+            ).values_list("pk", "status")
+        }
+        participants = services.decide_many(
+            event=event,
+            participant_ids=[int(i) for i in raw_ids],
+            status=status,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except NotFound:
+        # A participant of another event (or a removed one): 404 like every other foreign object.
+        raise
+    except SummitError as exc:
+        messages.error(request, exc.detail)
+        return redirect(target)
+    changed = sum(1 for p in participants if changed_before.get(p.pk) != p.status)
+    label = dict(Participant.STATUS_CHOICES)[status]
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d participant changed to “%(status)s”.",
+            "%(count)d participants changed to “%(status)s”.",
+            changed,
+        )
+        % {"count": changed, "status": label},
+    )
+    return redirect(target)
+
+
+def participant_detail(request, slug, pk):
+    event = _staff_event(request, slug)
+    participant = (
+        Participant.objects.filter(event=event, pk=pk)
+        .select_related("category", "organization", "invitation", "event")
+        .first()
+    )
+    if participant is None:
+        raise NotFound()
+    entries = list(audit.entries_for(participant))
+    return render(
+        request,
+        "registration/manage/participant.html",
+        _context(
+            request,
+            event,
+            "participants",
+            participant=participant,
+            entries=entries,
+            decisions=_decisions(),
+        ),
+    )
+
+
+# --- exports -----------------------------------------------------------------------------------------------
+
+
+def _export_rows(request, event):
+    queryset, _applied = services.filter_participants(event, request.GET)
+    return exports.participant_rows(queryset, event=event)
+
+
+def _filename(event, ext: str) -> str:
+    stamp = timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
+    return f"{event.slug}-participants-{stamp}.{ext}"
+
+
+def export_csv(request, slug):
+    event = _staff_event(request, slug)
+    header, rows = _export_rows(request, event)
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in exports.csv_chunks(header, rows)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(event, "csv")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export_xlsx(request, slug):
+    event = _staff_event(request, slug)
+    header, rows = _export_rows(request, event)
+    response = HttpResponse(
+        exports.xlsx_bytes(header, rows, title=_("Participants")),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(event, "xlsx")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- API tokens --------------------------------------------------------------------------------------------
+
+
+def _organizer_event(request, slug):
     event = get_event(slug)
-    roles.require(roles.can_accredit(request.user, event))
-    return render(request, "core/error.html", {"error": None})
+    roles.require(roles.is_organizer(request.user, event))
+    return event
+
+
+@require_http_methods(["GET", "POST"])
+def tokens(request, slug):
+    event = _organizer_event(request, slug)
+    raw_token, new_token, error, name = None, None, None, ""
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        try:
+            new_token, raw_token = services.create_api_token(event=event, user=request.user, name=name)
+        except SummitError as exc:
+            error = exc.detail
+        else:
+            name = ""
+    token_list = ApiToken.objects.filter(event=event, user=request.user)
+    response = render(
+        request,
+        "registration/manage/tokens.html",
+        _context(
+            request,
+            event,
+            "tokens",
+            tokens=token_list,
+            raw_token=raw_token,
+            new_token=new_token,
+            error=error,
+            name=name,
+        ),
+    )
+    # The raw token appears in this response only: keep it out of every cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def revoke_token(request, slug, pk):
+    event = _organizer_event(request, slug)
+    token = ApiToken.objects.filter(event=event, user=request.user, pk=pk).select_related("event").first()
+    if token is None:
+        raise NotFound()
+    services.revoke_api_token(token=token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("manage:tokens", slug=event.slug)

@@ -65,7 +65,9 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name_latin"]
-        constraints = [models.UniqueConstraint(fields=["event", "name_latin", "country"], name="org_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name_latin", "country"], name="org_unique_name")
+        ]
 
     def __str__(self) -> str:
         if self.name and self.name != self.name_latin:
@@ -163,14 +165,20 @@ class Participant(models.Model):
     LANGUAGE_CHOICES = [("en", "English"), ("zh-hans", "简体中文")]
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations"
+    )
     email = models.EmailField(_("e-mail"))
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     given_name_latin = models.CharField(_("given name (Latin letters)"), max_length=100, blank=True)
     family_name_latin = models.CharField(_("family name (Latin letters)"), max_length=100, blank=True)
-    name_order = models.CharField(_("name order"), max_length=20, choices=NAME_ORDER_CHOICES, default=GIVEN_FIRST)
-    title = models.CharField(_("title"), max_length=50, blank=True, help_text=_("For example Dr., Prof., H.E."))
+    name_order = models.CharField(
+        _("name order"), max_length=20, choices=NAME_ORDER_CHOICES, default=GIVEN_FIRST
+    )
+    title = models.CharField(
+        _("title"), max_length=50, blank=True, help_text=_("For example Dr., Prof., H.E.")
+    )
     position = models.CharField(_("position"), max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="participants"
@@ -179,11 +187,15 @@ class Participant(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="participants")
     attendance_mode = models.CharField(_("attendance"), max_length=10, choices=MODE_CHOICES, default=ONSITE)
-    language = models.CharField(_("preferred language"), max_length=10, choices=LANGUAGE_CHOICES, default="en")
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=LANGUAGE_CHOICES, default="en"
+    )
     status = models.CharField(_("status"), max_length=12, choices=STATUS_CHOICES, default=SUBMITTED)
     outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
     press_card_number = models.CharField(_("press card number"), max_length=64, blank=True)
-    press_card_file = models.FileField(_("press card"), storage=private_storage, upload_to="press-cards/", blank=True)
+    press_card_file = models.FileField(
+        _("press card"), storage=private_storage, upload_to="press-cards/", blank=True
+    )
     invitation = models.ForeignKey(InvitationCode, null=True, blank=True, on_delete=models.SET_NULL)
     waitlist_position = models.PositiveBigIntegerField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
@@ -205,10 +217,19 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        self.search_text = self.build_search_text()
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         if self.name_order == self.FAMILY_FIRST:
-            native = f"{self.family_name}{self.given_name}" if _is_cjk(self.family_name) else f"{self.family_name} {self.given_name}"
+            native = (
+                f"{self.family_name}{self.given_name}"
+                if _is_cjk(self.family_name)
+                else f"{self.family_name} {self.given_name}"
+            )
         else:
             native = f"{self.given_name} {self.family_name}"
         latin = self.latin_name
@@ -247,11 +268,6 @@ class Participant(models.Model):
             parts += [self.organization.name, self.organization.name_latin]
         return "\n".join(p for p in parts if p).casefold()
 
-    def save(self, *args, **kwargs):
-        self.email = self.email.strip().lower()
-        self.search_text = self.build_search_text()
-        super().save(*args, **kwargs)
-
 
 def _is_cjk(text: str) -> bool:
     return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
@@ -266,6 +282,9 @@ class MagicLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-in link for {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M})"
 
 
 class ApiToken(models.Model):

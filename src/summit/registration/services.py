@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -150,7 +150,13 @@ def clean_person(
             try:
                 validate_email(data["email"])
             except ValidationError:
-                errors.append(FieldError("email", "bad_email", _("“%(value)s” is not a valid e-mail address.") % {"value": data["email"]}))
+                errors.append(
+                    FieldError(
+                        "email",
+                        "bad_email",
+                        _("“%(value)s” is not a valid e-mail address.") % {"value": data["email"]},
+                    )
+                )
     else:
         data["email"] = partial_from.email
 
@@ -161,7 +167,11 @@ def clean_person(
         country_raw = (country_raw or "").strip()
         data["country"] = resolve_country(country_raw)
         if country_raw and not data["country"]:
-            errors.append(FieldError("country", "unknown_country", _("Unknown country: “%(value)s”.") % {"value": country_raw}))
+            errors.append(
+                FieldError(
+                    "country", "unknown_country", _("Unknown country: “%(value)s”.") % {"value": country_raw}
+                )
+            )
         elif not country_raw:
             data["country"] = ""
 
@@ -181,20 +191,30 @@ def clean_person(
             value = Participant.ONSITE
         if value not in choices:
             errors.append(
-                FieldError(field, "bad_choice", _("“%(value)s” is not a valid choice for %(field)s (allowed: %(allowed)s).")
-                    % {"value": value, "field": field_label(field), "allowed": ", ".join(choices)})
+                FieldError(
+                    field,
+                    "bad_choice",
+                    _("“%(value)s” is not a valid choice for %(field)s (allowed: %(allowed)s).")
+                    % {"value": value, "field": field_label(field), "allowed": ", ".join(choices)},
+                )
             )
         data[field] = value
 
     for field in REQUIRED_ALWAYS:
         if not data.get(field):
             if not any(e.field == field for e in errors):
-                errors.append(FieldError(field, "required", _("%(field)s is required.") % {"field": field_label(field)}))
+                errors.append(
+                    FieldError(field, "required", _("%(field)s is required.") % {"field": field_label(field)})
+                )
 
     if category is not None:
         data["category"] = category
         for field in category.required_fields or []:
-            present = has_press_card if field == "press_card_file" else bool(data.get("organization_name" if field == "organization" else field))
+            present = (
+                has_press_card
+                if field == "press_card_file"
+                else bool(data.get("organization_name" if field == "organization" else field))
+            )
             if not present:
                 errors.append(
                     FieldError(
@@ -206,7 +226,11 @@ def clean_person(
                 )
         if data.get("attendance_mode") == Participant.ONSITE and not category.allows_onsite:
             errors.append(
-                FieldError("attendance_mode", "onsite_not_allowed", _("The category %(category)s attends online only.") % {"category": category})
+                FieldError(
+                    "attendance_mode",
+                    "onsite_not_allowed",
+                    _("The category %(category)s attends online only.") % {"category": category},
+                )
             )
 
     data["given_name_latin"] = data["given_name_latin"] or to_latin(data["given_name"])
@@ -228,8 +252,14 @@ def _stored_value(participant: Participant, field: str):
 def raise_if_errors(errors: list[FieldError]) -> None:
     if errors:
         first = errors[0]
-        message = first.detail if len(errors) == 1 else _("%(count)d fields need attention.") % {"count": len(errors)}
-        raise ValidationFailed(message, field=first.field if len(errors) == 1 else None, errors=[e.as_dict() for e in errors])
+        message = (
+            first.detail
+            if len(errors) == 1
+            else _("%(count)d fields need attention.") % {"count": len(errors)}
+        )
+        raise ValidationFailed(
+            message, field=first.field if len(errors) == 1 else None, errors=[e.as_dict() for e in errors]
+        )
 
 
 # --- categories, organizations ----------------------------------------------------------------------------
@@ -243,22 +273,33 @@ def get_category(event: Event, code_or_id) -> Category:
     if category is None and isinstance(code_or_id, str):
         category = qs.filter(code=code_or_id.strip()).first()
     if category is None:
-        raise ValidationFailed(_("Unknown category: “%(value)s”.") % {"value": code_or_id}, code="unknown_category", field="category")
+        raise ValidationFailed(
+            _("Unknown category: “%(value)s”.") % {"value": code_or_id},
+            code="unknown_category",
+            field="category",
+        )
     return category
 
 
-def get_or_create_organization(event: Event, *, name: str, name_latin: str, type: str, country: str) -> Organization | None:
+def get_or_create_organization(
+    event: Event, *, name: str, name_latin: str, type: str, country: str
+) -> Organization | None:
     if not (name or name_latin):
         return None
     name_latin = name_latin or to_latin(name)
     org, _created = Organization.objects.get_or_create(
-        event=event, name_latin=name_latin, country=country, defaults={"name": name or name_latin, "type": type}
+        event=event,
+        name_latin=name_latin,
+        country=country,
+        defaults={"name": name or name_latin, "type": type},
     )
     return org
 
 
 def onsite_taken(category: Category, *, exclude: Participant | None = None) -> int:
-    qs = Participant.objects.filter(category=category, status=Participant.APPROVED, attendance_mode=Participant.ONSITE)
+    qs = Participant.objects.filter(
+        category=category, status=Participant.APPROVED, attendance_mode=Participant.ONSITE
+    )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.count()
@@ -286,37 +327,83 @@ def _lock_category(category: Category) -> Category:
 def check_invitation(event: Event, code: str) -> InvitationCode:
     """The invitation for ``code`` if it can still be used; raise a clear error otherwise. Read-only."""
     code = (code or "").strip()
-    invitation = InvitationCode.objects.select_related("category", "organization").filter(event=event, code__iexact=code).first()
+    invitation = (
+        InvitationCode.objects.select_related("category", "organization")
+        .filter(event=event, code__iexact=code)
+        .first()
+    )
     if invitation is None:
-        raise ValidationFailed(_("This invitation code is not valid for this event."), code="invitation_invalid", field="invitation_code")
+        raise ValidationFailed(
+            _("This invitation code is not valid for this event."),
+            code="invitation_invalid",
+            field="invitation_code",
+        )
     if invitation.is_expired:
-        raise ValidationFailed(_("This invitation code has expired."), code="invitation_expired", field="invitation_code")
+        raise ValidationFailed(
+            _("This invitation code has expired."), code="invitation_expired", field="invitation_code"
+        )
     if invitation.is_used_up:
-        raise ValidationFailed(_("This invitation code has already been used."), code="invitation_used", field="invitation_code")
+        raise ValidationFailed(
+            _("This invitation code has already been used."), code="invitation_used", field="invitation_code"
+        )
     return invitation
 
 
-def create_invitation(*, event: Event, category: Category, actor, max_uses: int = 1, expires_at=None,
-                      organization: Organization | None = None, note: str = "", code: str | None = None) -> InvitationCode:
+def create_invitation(
+    *,
+    event: Event,
+    category: Category,
+    actor,
+    max_uses: int = 1,
+    expires_at=None,
+    organization: Organization | None = None,
+    note: str = "",
+    code: str | None = None,
+) -> InvitationCode:
     if category.event_id != event.pk:
         raise NotFound()
     if max_uses < 1:
         raise ValidationFailed(_("An invitation must allow at least one use."), field="max_uses")
     with write_transaction():
         invitation = InvitationCode.objects.create(
-            event=event, category=category, organization=organization, max_uses=max_uses,
-            expires_at=expires_at, note=note, code=code or secrets.token_urlsafe(9),
+            event=event,
+            category=category,
+            organization=organization,
+            max_uses=max_uses,
+            expires_at=expires_at,
+            note=note,
+            code=code or secrets.token_urlsafe(9),
         )
-        audit.record(actor=actor, action="invitation.created", obj=invitation, data={"category": category.code, "max_uses": max_uses})
+        audit.record(
+            actor=actor,
+            action="invitation.created",
+            obj=invitation,
+            data={"category": category.code, "max_uses": max_uses},
+        )
     return invitation
 
 
 # --- registration ------------------------------------------------------------------------------------------
 
 
-def register(*, event: Event, data: dict, category=None, invitation_code: str | None = None, press_card=None,
-             actor=None, notify: bool = True, base_url: str | None = None) -> Participant:
-    """Register one person for ``event``. ``data`` holds raw strings (form, API); see :func:`clean_person`."""
+def register(
+    *,
+    event: Event,
+    data: dict,
+    category=None,
+    invitation_code: str | None = None,
+    press_card=None,
+    actor=None,
+    notify: bool = True,
+    base_url: str | None = None,
+    staff: bool = False,
+) -> Participant:
+    """Register one person for ``event``. ``data`` holds raw strings (form, API); see :func:`clean_person`.
+
+    ``staff=True`` is for back-office callers (the REST API) who were already checked with
+    ``roles.can_accredit``: they may use invitation-only categories without a code, and the press card
+    *file* requirement does not apply (files cannot come through JSON); every other rule still does.
+    """
     if not event.registration_open:
         raise Conflict(_("Registration for this event is closed."), code="registration_closed")
     invitation = check_invitation(event, invitation_code) if invitation_code else None
@@ -327,18 +414,25 @@ def register(*, event: Event, data: dict, category=None, invitation_code: str | 
     if category is None:
         raise ValidationFailed(_("Please choose a category."), code="required", field="category")
     if category.event_id != event.pk:
-        raise ValidationFailed(_("Unknown category: “%(value)s”.") % {"value": category.code}, code="unknown_category", field="category")
-    if category.needs_invitation and invitation is None:
+        raise ValidationFailed(
+            _("Unknown category: “%(value)s”.") % {"value": category.code},
+            code="unknown_category",
+            field="category",
+        )
+    if category.needs_invitation and invitation is None and not staff:
         raise ValidationFailed(
             _("The category %(category)s needs an invitation code.") % {"category": category},
-            code="invitation_required", field="invitation_code",
+            code="invitation_required",
+            field="invitation_code",
         )
     raw = dict(data)
     if invitation is not None and invitation.organization_id and not raw.get("organization_name"):
         raw["organization_name"] = invitation.organization.name
         raw["organization_name_latin"] = invitation.organization.name_latin
         raw["organization_type"] = invitation.organization.type
-    cleaned, errors = clean_person(event, raw, category=category, has_press_card=press_card is not None)
+    cleaned, errors = clean_person(
+        event, raw, category=category, has_press_card=press_card is not None or staff
+    )
     press_kind = None
     if press_card is not None:
         try:
@@ -346,7 +440,15 @@ def register(*, event: Event, data: dict, category=None, invitation_code: str | 
         except ValidationFailed as exc:
             errors.append(FieldError("press_card_file", exc.code, exc.detail))
     if cleaned.get("email") and Participant.objects.filter(event=event, email=cleaned["email"]).exists():
-        errors.insert(0, FieldError("email", "email_taken", _("The e-mail address %(email)s is already registered for this event.") % {"email": cleaned["email"]}))
+        errors.insert(
+            0,
+            FieldError(
+                "email",
+                "email_taken",
+                _("The e-mail address %(email)s is already registered for this event.")
+                % {"email": cleaned["email"]},
+            ),
+        )
     raise_if_errors(errors)
 
     try:
@@ -354,17 +456,33 @@ def register(*, event: Event, data: dict, category=None, invitation_code: str | 
             if invitation is not None:
                 invitation = lock_one(InvitationCode.objects.filter(pk=invitation.pk))
                 if invitation.is_used_up:
-                    raise ValidationFailed(_("This invitation code has already been used."), code="invitation_used", field="invitation_code")
+                    raise ValidationFailed(
+                        _("This invitation code has already been used."),
+                        code="invitation_used",
+                        field="invitation_code",
+                    )
                 InvitationCode.objects.filter(pk=invitation.pk).update(uses=invitation.uses + 1)
             category = _lock_category(category)
             participant = _create_participant(event, category, cleaned, invitation=invitation)
             if press_card is not None:
                 participant.press_card_file.save(random_name(press_kind[1]), press_card, save=True)
-            audit.record(actor=actor, action="participant.registered", obj=participant,
-                         data={"status": participant.status, "category": category.code, "mode": participant.attendance_mode})
+            audit.record(
+                actor=actor,
+                action="participant.registered",
+                obj=participant,
+                data={
+                    "status": participant.status,
+                    "category": category.code,
+                    "mode": participant.attendance_mode,
+                },
+            )
     except IntegrityError as exc:
-        raise ValidationFailed(_("The e-mail address %(email)s is already registered for this event.") % {"email": cleaned["email"]},
-                               code="email_taken", field="email") from exc
+        raise ValidationFailed(
+            _("The e-mail address %(email)s is already registered for this event.")
+            % {"email": cleaned["email"]},
+            code="email_taken",
+            field="email",
+        ) from exc
     if notify:
         send_status_mail(participant, template="registration/mail/registered", base_url=base_url)
     return participant
@@ -381,15 +499,39 @@ def _create_participant(event: Event, category: Category, cleaned: dict, *, invi
         cleaned["email"], name=f"{cleaned['given_name']} {cleaned['family_name']}"
     )
     org = get_or_create_organization(
-        event, name=cleaned["organization_name"], name_latin=cleaned["organization_name_latin"],
-        type=cleaned["organization_type"], country=cleaned["country"],
+        event,
+        name=cleaned["organization_name"],
+        name_latin=cleaned["organization_name_latin"],
+        type=cleaned["organization_type"],
+        country=cleaned["country"],
     )
     status = _initial_status(category, cleaned["attendance_mode"])
     participant = Participant(
-        event=event, user=user, category=category, organization=org, invitation=invitation, status=status,
-        **{k: cleaned[k] for k in ("email", "given_name", "family_name", "given_name_latin", "family_name_latin",
-                                   "name_order", "title", "position", "country", "phone", "attendance_mode",
-                                   "language", "outlet", "press_card_number")},
+        event=event,
+        user=user,
+        category=category,
+        organization=org,
+        invitation=invitation,
+        status=status,
+        **{
+            k: cleaned[k]
+            for k in (
+                "email",
+                "given_name",
+                "family_name",
+                "given_name_latin",
+                "family_name_latin",
+                "name_order",
+                "title",
+                "position",
+                "country",
+                "phone",
+                "attendance_mode",
+                "language",
+                "outlet",
+                "press_card_number",
+            )
+        },
     )
     if status == Participant.WAITLISTED:
         participant.waitlist_position = _next_waitlist_position(category)
@@ -403,11 +545,21 @@ def update_participant(*, participant: Participant, data: dict, actor, press_car
     """Edit a participant's data (self-service or back office). Category, e-mail and status do not change here."""
     if participant.status == Participant.CANCELLED:
         raise Conflict(_("This registration has been cancelled."), code="cancelled")
-    cleaned, errors = clean_person(participant.event, data, category=participant.category,
-                                   has_press_card=press_card is not None or bool(participant.press_card_file),
-                                   partial_from=participant)
+    cleaned, errors = clean_person(
+        participant.event,
+        data,
+        category=participant.category,
+        has_press_card=press_card is not None or bool(participant.press_card_file),
+        partial_from=participant,
+    )
     if cleaned["attendance_mode"] != participant.attendance_mode:
-        errors.append(FieldError("attendance_mode", "use_switch", _("Use “switch attendance” to change between on-site and online.")))
+        errors.append(
+            FieldError(
+                "attendance_mode",
+                "use_switch",
+                _("Use “switch attendance” to change between on-site and online."),
+            )
+        )
     press_kind = None
     if press_card is not None:
         try:
@@ -416,20 +568,43 @@ def update_participant(*, participant: Participant, data: dict, actor, press_car
             errors.append(FieldError("press_card_file", exc.code, exc.detail))
     raise_if_errors(errors)
     with write_transaction():
-        participant = lock_one(Participant.objects.filter(pk=participant.pk).select_related("event", "category"))
-        before = {f: str(getattr(participant, f)) for f in ("given_name", "family_name", "given_name_latin", "family_name_latin",
-                                                            "title", "position", "country", "phone", "language", "outlet",
-                                                            "press_card_number", "name_order")}
+        participant = lock_one(
+            Participant.objects.filter(pk=participant.pk).select_related("event", "category")
+        )
+        before = {
+            f: str(getattr(participant, f))
+            for f in (
+                "given_name",
+                "family_name",
+                "given_name_latin",
+                "family_name_latin",
+                "title",
+                "position",
+                "country",
+                "phone",
+                "language",
+                "outlet",
+                "press_card_number",
+                "name_order",
+            )
+        }
         for field in before:
             setattr(participant, field, cleaned[field])
         participant.organization = get_or_create_organization(
-            participant.event, name=cleaned["organization_name"], name_latin=cleaned["organization_name_latin"],
-            type=cleaned["organization_type"], country=cleaned["country"],
+            participant.event,
+            name=cleaned["organization_name"],
+            name_latin=cleaned["organization_name_latin"],
+            type=cleaned["organization_type"],
+            country=cleaned["country"],
         )
         if press_card is not None:
             participant.press_card_file.save(random_name(press_kind[1]), press_card, save=False)
         participant.save()
-        changed = {f: {"from": v, "to": str(getattr(participant, f))} for f, v in before.items() if v != str(getattr(participant, f))}
+        changed = {
+            f: {"from": v, "to": str(getattr(participant, f))}
+            for f, v in before.items()
+            if v != str(getattr(participant, f))
+        }
         if press_card is not None:
             changed["press_card_file"] = {"from": "", "to": "uploaded"}
         audit.record(actor=actor, action="participant.updated", obj=participant, data=changed)
@@ -439,30 +614,54 @@ def update_participant(*, participant: Participant, data: dict, actor, press_car
 # --- decisions ---------------------------------------------------------------------------------------------
 
 
-def decide(*, participant: Participant, status: str, actor, reason: str = "", notify: bool = True, base_url=None) -> Participant:
+def decide(
+    *, participant: Participant, status: str, actor, reason: str = "", notify: bool = True, base_url=None
+) -> Participant:
     """Approve, reject or waitlist one participant."""
-    return decide_many(event=participant.event, participant_ids=[participant.pk], status=status, actor=actor,
-                       reason=reason, notify=notify, base_url=base_url)[0]
+    return decide_many(
+        event=participant.event,
+        participant_ids=[participant.pk],
+        status=status,
+        actor=actor,
+        reason=reason,
+        notify=notify,
+        base_url=base_url,
+    )[0]
 
 
-def decide_many(*, event: Event, participant_ids: list[int], status: str, actor, reason: str = "",
-                notify: bool = True, base_url=None) -> list[Participant]:
+def decide_many(
+    *,
+    event: Event,
+    participant_ids: list[int],
+    status: str,
+    actor,
+    reason: str = "",
+    notify: bool = True,
+    base_url=None,
+) -> list[Participant]:
     """Apply one decision to many participants, all or nothing.
 
     Refused as a whole when approving them would take a category past its on-site quota.
     """
     if status not in DECISION_STATUSES:
-        raise ValidationFailed(_("Unknown decision “%(value)s”.") % {"value": status}, code="bad_status", field="status")
+        raise ValidationFailed(
+            _("Unknown decision “%(value)s”.") % {"value": status}, code="bad_status", field="status"
+        )
     ids = sorted({int(i) for i in participant_ids})
     if not ids:
         raise ValidationFailed(_("Select at least one participant."), code="nothing_selected")
     reason = (reason or "").strip()
     if len(reason) > 2000:
-        raise ValidationFailed(_("The reason is too long (at most 2000 characters)."), code="too_long", field="reason")
+        raise ValidationFailed(
+            _("The reason is too long (at most 2000 characters)."), code="too_long", field="reason"
+        )
     changed: list[Participant] = []
     with write_transaction():
         participants = list(
-            Participant.objects.select_for_update().filter(event=event, pk__in=ids).select_related("category", "event").order_by("pk")
+            Participant.objects.select_for_update()
+            .filter(event=event, pk__in=ids)
+            .select_related("category", "event")
+            .order_by("pk")
         )
         if len(participants) != len(ids):
             raise NotFound(_("Some of the selected participants do not exist in this event."))
@@ -474,13 +673,26 @@ def decide_many(*, event: Event, participant_ids: list[int], status: str, actor,
             for cid, category in categories.items():
                 if category.onsite_quota is None:
                     continue
-                newcomers = [p for p in participants if p.category_id == cid and p.attendance_mode == Participant.ONSITE and p.status != Participant.APPROVED]
+                newcomers = [
+                    p
+                    for p in participants
+                    if p.category_id == cid
+                    and p.attendance_mode == Participant.ONSITE
+                    and p.status != Participant.APPROVED
+                ]
                 taken = onsite_taken(category)
                 if newcomers and taken + len(newcomers) > category.onsite_quota:
                     raise Conflict(
-                        _("Approving %(count)d on-site participant(s) of %(category)s would exceed its on-site quota: "
-                          "%(taken)d of %(quota)d places are taken.")
-                        % {"count": len(newcomers), "category": category, "taken": taken, "quota": category.onsite_quota},
+                        _(
+                            "Approving %(count)d on-site participant(s) of %(category)s would exceed its on-site quota: "
+                            "%(taken)d of %(quota)d places are taken."
+                        )
+                        % {
+                            "count": len(newcomers),
+                            "category": category,
+                            "taken": taken,
+                            "quota": category.onsite_quota,
+                        },
                         code="quota_full",
                     )
         now = timezone.now()
@@ -493,9 +705,19 @@ def decide_many(*, event: Event, participant_ids: list[int], status: str, actor,
             p.status = status
             p.decision_reason = reason
             p.decided_at = now
-            p.waitlist_position = _next_waitlist_position(p.category) if status == Participant.WAITLISTED else None
-            p.save(update_fields=["status", "decision_reason", "decided_at", "waitlist_position", "updated_at"])
-            audit.record(actor=actor, action=f"participant.{status}", obj=p, reason=reason, data={"from": old, "to": status})
+            p.waitlist_position = (
+                _next_waitlist_position(p.category) if status == Participant.WAITLISTED else None
+            )
+            p.save(
+                update_fields=["status", "decision_reason", "decided_at", "waitlist_position", "updated_at"]
+            )
+            audit.record(
+                actor=actor,
+                action=f"participant.{status}",
+                obj=p,
+                reason=reason,
+                data={"from": old, "to": status},
+            )
             changed.append(p)
             if freed:
                 _promote_waitlisted(p.category, actor=actor, base_url=base_url, exclude=ids)
@@ -529,7 +751,9 @@ def _promote_waitlisted(category: Category, *, actor, base_url=None, exclude=())
     first.decided_at = timezone.now()
     first.decision_reason = ""
     first.save(update_fields=["status", "waitlist_position", "decided_at", "decision_reason", "updated_at"])
-    audit.record(actor=actor, action="participant.promoted", obj=first, data={"from": old, "to": first.status})
+    audit.record(
+        actor=actor, action="participant.promoted", obj=first, data={"from": old, "to": first.status}
+    )
     send_status_mail(first, template="registration/mail/promoted", base_url=base_url)
     return first
 
@@ -537,7 +761,9 @@ def _promote_waitlisted(category: Category, *, actor, base_url=None, exclude=())
 def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) -> Participant:
     """Cancel a registration (by the participant or the back office). Frees an on-site place."""
     with write_transaction():
-        participant = lock_one(Participant.objects.filter(pk=participant.pk).select_related("event", "category"))
+        participant = lock_one(
+            Participant.objects.filter(pk=participant.pk).select_related("event", "category")
+        )
         if participant.status == Participant.CANCELLED:
             raise Conflict(_("This registration is already cancelled."), code="already_cancelled")
         category = _lock_category(participant.category)
@@ -547,7 +773,9 @@ def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) 
         participant.waitlist_position = None
         participant.decided_at = timezone.now()
         participant.save(update_fields=["status", "waitlist_position", "decided_at", "updated_at"])
-        audit.record(actor=actor, action="participant.cancelled", obj=participant, reason=reason, data={"from": old})
+        audit.record(
+            actor=actor, action="participant.cancelled", obj=participant, reason=reason, data={"from": old}
+        )
         if freed:
             _promote_waitlisted(category, actor=actor, base_url=base_url)
     return participant
@@ -556,21 +784,35 @@ def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) 
 def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) -> Participant:
     """Switch between on-site and online. Going on-site is subject to the category's quota."""
     if mode not in dict(Participant.MODE_CHOICES):
-        raise ValidationFailed(_("Unknown attendance mode “%(value)s”.") % {"value": mode}, code="bad_choice", field="attendance_mode")
+        raise ValidationFailed(
+            _("Unknown attendance mode “%(value)s”.") % {"value": mode},
+            code="bad_choice",
+            field="attendance_mode",
+        )
     with write_transaction():
-        participant = lock_one(Participant.objects.filter(pk=participant.pk).select_related("event", "category"))
+        participant = lock_one(
+            Participant.objects.filter(pk=participant.pk).select_related("event", "category")
+        )
         if participant.status in (Participant.CANCELLED, Participant.REJECTED):
-            raise Conflict(_("This registration is %(status)s; it cannot be changed.") % {"status": participant.get_status_display()}, code="closed")
+            raise Conflict(
+                _("This registration is %(status)s; it cannot be changed.")
+                % {"status": participant.get_status_display()},
+                code="closed",
+            )
         if participant.attendance_mode == mode:
             return participant
         category = _lock_category(participant.category)
         old_status = participant.status
         if mode == Participant.ONSITE:
             if not category.allows_onsite:
-                raise Conflict(_("The category %(category)s attends online only.") % {"category": category}, code="onsite_not_allowed")
+                raise Conflict(
+                    _("The category %(category)s attends online only.") % {"category": category},
+                    code="onsite_not_allowed",
+                )
             if participant.status == Participant.APPROVED and onsite_full(category):
                 raise Conflict(
-                    _("All %(quota)d on-site places of %(category)s are taken; you stay online.") % {"quota": category.onsite_quota, "category": category},
+                    _("All %(quota)d on-site places of %(category)s are taken; you stay online.")
+                    % {"quota": category.onsite_quota, "category": category},
                     code="quota_full",
                 )
             if participant.status == Participant.SUBMITTED and onsite_full(category):
@@ -583,11 +825,17 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             participant.attendance_mode = Participant.ONLINE
             if participant.status == Participant.WAITLISTED:
                 # Online places are not limited: leave the waitlist.
-                participant.status = Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
+                participant.status = (
+                    Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
+                )
                 participant.waitlist_position = None
         participant.save(update_fields=["attendance_mode", "status", "waitlist_position", "updated_at"])
-        audit.record(actor=actor, action="participant.mode_switched", obj=participant,
-                     data={"to": mode, "status_from": old_status, "status_to": participant.status})
+        audit.record(
+            actor=actor,
+            action="participant.mode_switched",
+            obj=participant,
+            data={"to": mode, "status_from": old_status, "status_to": participant.status},
+        )
         if freed:
             _promote_waitlisted(category, actor=actor, base_url=base_url)
     return participant
@@ -611,29 +859,41 @@ def filter_participants(event: Event, params) -> tuple:
     applied: dict = {}
     get = params.get
     if value := (get("category") or "").strip():
-        qs = qs.filter(Q(category__code=value) | Q(category__pk=int(value)) if value.isdigit() else Q(category__code=value))
+        qs = qs.filter(
+            Q(category__code=value) | Q(category__pk=int(value))
+            if value.isdigit()
+            else Q(category__code=value)
+        )
         applied["category"] = value
     if value := (get("status") or "").strip():
         if value not in dict(Participant.STATUS_CHOICES):
-            raise ValidationFailed(_("Unknown status “%(value)s”.") % {"value": value}, code="bad_filter", field="status")
+            raise ValidationFailed(
+                _("Unknown status “%(value)s”.") % {"value": value}, code="bad_filter", field="status"
+            )
         qs = qs.filter(status=value)
         applied["status"] = value
     if value := (get("mode") or get("attendance_mode") or "").strip():
         if value not in dict(Participant.MODE_CHOICES):
-            raise ValidationFailed(_("Unknown attendance mode “%(value)s”.") % {"value": value}, code="bad_filter", field="mode")
+            raise ValidationFailed(
+                _("Unknown attendance mode “%(value)s”.") % {"value": value}, code="bad_filter", field="mode"
+            )
         qs = qs.filter(attendance_mode=value)
         applied["mode"] = value
     if value := (get("country") or "").strip():
         code = resolve_country(value)
         if not code:
-            raise ValidationFailed(_("Unknown country: “%(value)s”.") % {"value": value}, code="bad_filter", field="country")
+            raise ValidationFailed(
+                _("Unknown country: “%(value)s”.") % {"value": value}, code="bad_filter", field="country"
+            )
         qs = qs.filter(country=code)
         applied["country"] = code
     if value := (get("organization") or "").strip():
         if value.isdigit():
             qs = qs.filter(organization_id=int(value))
         else:
-            qs = qs.filter(Q(organization__name_latin__icontains=value) | Q(organization__name__icontains=value))
+            qs = qs.filter(
+                Q(organization__name_latin__icontains=value) | Q(organization__name__icontains=value)
+            )
         applied["organization"] = value
     if value := (get("q") or "").strip():
         for term in value.casefold().split():
@@ -649,7 +909,9 @@ def issue_magic_link(*, participant: Participant, base_url: str | None = None) -
     """Create a one-time sign-in link for ``participant`` and return its full URL."""
     raw = secrets.token_urlsafe(32)
     MagicLink.objects.create(
-        user=participant.user, participant=participant, token_hash=hash_token(raw),
+        user=participant.user,
+        participant=participant,
+        token_hash=hash_token(raw),
         expires_at=timezone.now() + timedelta(hours=settings.MAGIC_LINK_HOURS),
     )
     return (base_url or settings.SITE_URL).rstrip("/") + reverse("magic", args=[raw])
@@ -658,11 +920,19 @@ def issue_magic_link(*, participant: Participant, base_url: str | None = None) -
 def consume_magic_link(raw: str) -> MagicLink:
     """Use a magic link once. Expired or used links raise a clear error."""
     with write_transaction():
-        link = lock_one(MagicLink.objects.filter(token_hash=hash_token(raw or "")).select_related("user", "participant__event"))
+        link = lock_one(
+            MagicLink.objects.filter(token_hash=hash_token(raw or "")).select_related(
+                "user", "participant__event"
+            )
+        )
         if link is None:
-            raise NotFound(_("This sign-in link is not valid. Please request a new one."), code="link_invalid")
+            raise NotFound(
+                _("This sign-in link is not valid. Please request a new one."), code="link_invalid"
+            )
         if link.used_at is not None:
-            raise Conflict(_("This sign-in link has already been used. Please request a new one."), code="link_used")
+            raise Conflict(
+                _("This sign-in link has already been used. Please request a new one."), code="link_used"
+            )
         if link.expires_at <= timezone.now():
             raise Conflict(_("This sign-in link has expired. Please request a new one."), code="link_expired")
         link.used_at = timezone.now()
@@ -672,7 +942,11 @@ def consume_magic_link(raw: str) -> MagicLink:
 
 def request_magic_link(*, event: Event, email: str, base_url: str | None = None) -> bool:
     """E-mail a sign-in link to a registered address. Returns whether one was sent (never shown to the visitor)."""
-    participant = Participant.objects.filter(event=event, email=(email or "").strip().lower()).select_related("event").first()
+    participant = (
+        Participant.objects.filter(event=event, email=(email or "").strip().lower())
+        .select_related("event")
+        .first()
+    )
     if participant is None:
         return False
     with write_transaction():
@@ -687,8 +961,13 @@ def send_status_mail(participant: Participant, *, template: str, base_url: str |
         to=participant.email,
         template=template,
         language=participant.language,
-        context={"participant": participant, "event": participant.event, "link": link,
-                 "hours": settings.MAGIC_LINK_HOURS, "status": participant.status},
+        context={
+            "participant": participant,
+            "event": participant.event,
+            "link": link,
+            "hours": settings.MAGIC_LINK_HOURS,
+            "status": participant.status,
+        },
     )
 
 
@@ -700,10 +979,14 @@ def create_api_token(*, event: Event, user, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ValidationFailed(_("Give the token a name."), code="required", field="name")
     if len(name) > 100:
-        raise ValidationFailed(_("The name is too long (at most 100 characters)."), code="too_long", field="name")
+        raise ValidationFailed(
+            _("The name is too long (at most 100 characters)."), code="too_long", field="name"
+        )
     raw = "smt_" + secrets.token_urlsafe(30)
     with write_transaction():
-        token = ApiToken.objects.create(event=event, user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw))
+        token = ApiToken.objects.create(
+            event=event, user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw)
+        )
         audit.record(actor=user, action="api_token.created", obj=token, event=event, data={"name": name})
     return token, raw
 

@@ -21,6 +21,13 @@ def base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
+def posted(request):
+    """Form data and files for a POST (even an empty one, so that it shows its errors), else None."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
 def register(request, slug):
     event = get_event(slug)
     code = (request.GET.get("code") or request.POST.get("invitation_code") or "").strip()
@@ -31,21 +38,39 @@ def register(request, slug):
         except SummitError as exc:
             invitation_error = exc
     if invitation_error is not None:
-        return render(request, "registration/invitation_invalid.html", {"event": event, "error": invitation_error}, status=410)
+        return render(
+            request,
+            "registration/invitation_invalid.html",
+            {"event": event, "error": invitation_error},
+            status=410,
+        )
     if not event.registration_open:
-        return render(request, "core/error.html", {"error": SummitError(_("Registration for this event is closed."))}, status=409)
+        return render(
+            request,
+            "core/error.html",
+            {"error": SummitError(_("Registration for this event is closed."))},
+            status=409,
+        )
 
     categories = list(event.categories.filter(needs_invitation=False)) if invitation is None else []
     form = RegistrationForm(
-        request.POST or None, request.FILES or None, categories=categories, invitation=invitation,
-        initial={"invitation_code": code, "language": "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"},
+        *posted(request),
+        categories=categories,
+        invitation=invitation,
+        initial={
+            "invitation_code": code,
+            "language": "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en",
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.register(
                 event=event,
-                data={**form.person_data(), "email": form.cleaned_data["email"],
-                      "attendance_mode": form.cleaned_data["attendance_mode"]},
+                data={
+                    **form.person_data(),
+                    "email": form.cleaned_data["email"],
+                    "attendance_mode": form.cleaned_data["attendance_mode"],
+                },
                 category=form.chosen_category(),
                 invitation_code=code or None,
                 press_card=request.FILES.get("press_card_file"),
@@ -59,15 +84,25 @@ def register(request, slug):
             return redirect("registration:done", slug=event.slug)
     required = {str(c.pk): c.required_fields for c in form.categories.values()}
     online_only = [str(c.pk) for c in form.categories.values() if not c.allows_onsite]
-    return render(request, "registration/register.html", {
-        "event": event, "form": form, "invitation": invitation, "required": required, "online_only": online_only,
-    })
+    return render(
+        request,
+        "registration/register.html",
+        {
+            "event": event,
+            "form": form,
+            "invitation": invitation,
+            "required": required,
+            "online_only": online_only,
+        },
+    )
 
 
 def done(request, slug):
     event = get_event(slug)
     pk = request.session.get(f"registered:{event.pk}")
-    participant = Participant.objects.filter(pk=pk, event=event).select_related("category").first() if pk else None
+    participant = (
+        Participant.objects.filter(pk=pk, event=event).select_related("category").first() if pk else None
+    )
     if participant is None:
         return redirect("events:home", slug=event.slug)
     return render(request, "registration/done.html", {"event": event, "participant": participant})
@@ -75,11 +110,15 @@ def done(request, slug):
 
 def signin(request, slug):
     event = get_event(slug)
-    form = SignInForm(request.POST or None)
+    form = SignInForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         services.request_magic_link(event=event, email=form.cleaned_data["email"], base_url=base_url(request))
         # Same answer whether or not the address is registered: nothing leaks.
-        messages.info(request, _("If %(email)s is registered for this event, a sign-in link is on its way.") % {"email": form.cleaned_data["email"]})
+        messages.info(
+            request,
+            _("If %(email)s is registered for this event, a sign-in link is on its way.")
+            % {"email": form.cleaned_data["email"]},
+        )
         return redirect("registration:signin", slug=event.slug)
     return render(request, "registration/signin.html", {"event": event, "form": form})
 
@@ -99,7 +138,9 @@ def _own_participant(request, event) -> Participant:
     if not request.user.is_authenticated:
         raise NotFound(_("Please sign in with the link from your e-mail."))
     participant = (
-        Participant.objects.filter(event=event, user=request.user).select_related("category", "organization", "event").first()
+        Participant.objects.filter(event=event, user=request.user)
+        .select_related("category", "organization", "event")
+        .first()
     )
     if participant is None:
         raise NotFound(_("You are not registered for this event."))
@@ -113,25 +154,38 @@ def me(request, slug):
     participant = _own_participant(request, event)
     category = participant.category
     onsite_full = services.onsite_full(category)
-    return render(request, "registration/me.html", {
-        "event": event, "participant": participant, "category": category, "onsite_full": onsite_full,
-    })
+    return render(
+        request,
+        "registration/me.html",
+        {
+            "event": event,
+            "participant": participant,
+            "category": category,
+            "onsite_full": onsite_full,
+        },
+    )
 
 
 def edit(request, slug):
     event = get_event(slug)
     participant = _own_participant(request, event)
-    form = EditForm(request.POST or None, request.FILES or None, participant=participant)
+    form = EditForm(*posted(request), participant=participant)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_participant(participant=participant, data=form.person_data(), actor=request.user,
-                                        press_card=request.FILES.get("press_card_file"))
+            services.update_participant(
+                participant=participant,
+                data=form.person_data(),
+                actor=request.user,
+                press_card=request.FILES.get("press_card_file"),
+            )
         except SummitError as exc:
             form.apply_error(exc)
         else:
             messages.success(request, _("Your details have been saved."))
             return redirect("registration:me", slug=event.slug)
-    return render(request, "registration/edit.html", {"event": event, "participant": participant, "form": form})
+    return render(
+        request, "registration/edit.html", {"event": event, "participant": participant, "form": form}
+    )
 
 
 @require_POST
@@ -139,12 +193,18 @@ def switch(request, slug):
     event = get_event(slug)
     participant = _own_participant(request, event)
     try:
-        participant = services.switch_mode(participant=participant, mode=request.POST.get("mode", ""), actor=request.user,
-                                           base_url=base_url(request))
+        participant = services.switch_mode(
+            participant=participant,
+            mode=request.POST.get("mode", ""),
+            actor=request.user,
+            base_url=base_url(request),
+        )
     except SummitError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("You now attend: %(mode)s.") % {"mode": participant.get_attendance_mode_display()})
+        messages.success(
+            request, _("You now attend: %(mode)s.") % {"mode": participant.get_attendance_mode_display()}
+        )
     return redirect("registration:me", slug=event.slug)
 
 
@@ -170,11 +230,18 @@ def press_card(request, slug, pk):
     participant = Participant.objects.filter(event=event, pk=pk).first()
     if participant is None or not participant.press_card_file:
         raise NotFound()
-    if not (roles.can_accredit(request.user, event) or (request.user.is_authenticated and participant.user_id == request.user.pk)):
+    if not (
+        roles.can_accredit(request.user, event)
+        or (request.user.is_authenticated and participant.user_id == request.user.pk)
+    ):
         raise NotFound()
     name = participant.press_card_file.name
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
+        name.rsplit(".", 1)[-1], "application/octet-stream"
+    )
     response = FileResponse(participant.press_card_file.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="press-card-{participant.pk}.{name.rsplit(".", 1)[-1]}"'
+    response["Content-Disposition"] = (
+        f'inline; filename="press-card-{participant.pk}.{name.rsplit(".", 1)[-1]}"'
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -26,7 +26,9 @@ def press_card(content=PDF_BYTES, name="card.pdf"):
 
 
 def test_register_company_delegate_is_submitted_and_mailed(event, categories):
-    p = services.register(event=event, data=person_data(email="Anna@Example.org"), category=categories["company"])
+    p = services.register(
+        event=event, data=person_data(email="Anna@Example.org"), category=categories["company"]
+    )
     assert p.status == Participant.SUBMITTED
     assert p.email == "anna@example.org"
     assert p.organization.name_latin == "Example GmbH"
@@ -37,7 +39,8 @@ def test_register_company_delegate_is_submitted_and_mailed(event, categories):
 
 def test_latin_names_are_transliterated_when_missing(event, categories):
     p = services.register(
-        event=event, data=person_data(given_name="伟", family_name="王", country="CN", name_order="family_first"),
+        event=event,
+        data=person_data(given_name="伟", family_name="王", country="CN", name_order="family_first"),
         category=categories["company"],
     )
     assert (p.family_name_latin, p.given_name_latin) == ("Wang", "Wei")
@@ -52,14 +55,20 @@ def test_mail_is_in_the_participants_language(event, categories):
 def test_duplicate_email_is_refused(event, categories):
     services.register(event=event, data=person_data(email="dup@example.org"), category=categories["company"])
     with pytest.raises(ValidationFailed) as exc:
-        services.register(event=event, data=person_data(email="DUP@example.org"), category=categories["company"])
+        services.register(
+            event=event, data=person_data(email="DUP@example.org"), category=categories["company"]
+        )
     assert exc.value.errors[0]["code"] == "email_taken"
     assert Participant.objects.filter(email="dup@example.org").count() == 1
 
 
 def test_same_email_may_register_for_another_event(event, categories, other_event):
     services.register(event=event, data=person_data(email="x@example.org"), category=categories["company"])
-    services.register(event=other_event, data=person_data(email="x@example.org"), category=other_event.categories.get(code="company"))
+    services.register(
+        event=other_event,
+        data=person_data(email="x@example.org"),
+        category=other_event.categories.get(code="company"),
+    )
     assert Participant.objects.filter(email="x@example.org").count() == 2
 
 
@@ -77,7 +86,9 @@ def test_same_email_may_register_for_another_event(event, categories, other_even
 def test_bad_person_data_is_refused_with_the_field(event, categories, override, field, code):
     with pytest.raises(ValidationFailed) as exc:
         services.register(event=event, data=person_data(**override), category=categories["company"])
-    assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in exc.value.errors]
+    assert {"field": field, "code": code} in [
+        {"field": e["field"], "code": e["code"]} for e in exc.value.errors
+    ]
     assert not Participant.objects.exists()
 
 
@@ -93,19 +104,28 @@ def test_media_requires_outlet_card_number_and_file(event, categories):
         services.register(event=event, data=person_data(), invitation_code=inv.code)
     assert {e["field"] for e in exc.value.errors} == {"outlet", "press_card_number", "press_card_file"}
     p = services.register(
-        event=event, data=person_data(outlet="Xinhua", press_card_number="PC-1"), invitation_code=inv.code,
+        event=event,
+        data=person_data(outlet="Xinhua", press_card_number="PC-1"),
+        invitation_code=inv.code,
         press_card=press_card(PNG_BYTES, "card.png"),
     )
     assert p.category == categories["media"]
     assert p.press_card_file.name.endswith(".png")
 
 
-@pytest.mark.parametrize("content, name, code", [(EXE_BYTES, "card.pdf", "file_type"), (b"%PDF-" + b"0" * (5 * 1024 * 1024), "c.pdf", "file_too_large")])
+@pytest.mark.parametrize(
+    "content, name, code",
+    [(EXE_BYTES, "card.pdf", "file_type"), (b"%PDF-" + b"0" * (5 * 1024 * 1024), "c.pdf", "file_too_large")],
+)
 def test_press_card_checked_by_content_and_size(event, categories, content, name, code):
     inv = make_invitation(event, categories["media"])
     with pytest.raises(ValidationFailed) as exc:
-        services.register(event=event, data=person_data(outlet="X", press_card_number="1"), invitation_code=inv.code,
-                          press_card=press_card(content, name))
+        services.register(
+            event=event,
+            data=person_data(outlet="X", press_card_number="1"),
+            invitation_code=inv.code,
+            press_card=press_card(content, name),
+        )
     assert exc.value.errors[0]["code"] == code
     assert not Participant.objects.exists()
     inv.refresh_from_db()
@@ -146,10 +166,14 @@ def test_approving_past_the_quota_is_refused_and_nothing_changes(event, categori
     cat.save()
     people = [make_participant(event, cat) for _ in range(3)]
     with pytest.raises(Conflict) as exc:
-        services.decide_many(event=event, participant_ids=[p.pk for p in people], status="approved", actor=organizer)
+        services.decide_many(
+            event=event, participant_ids=[p.pk for p in people], status="approved", actor=organizer
+        )
     assert exc.value.code == "quota_full"
     assert not Participant.objects.filter(status="approved").exists()
-    services.decide_many(event=event, participant_ids=[p.pk for p in people[:2]], status="approved", actor=organizer)
+    services.decide_many(
+        event=event, participant_ids=[p.pk for p in people[:2]], status="approved", actor=organizer
+    )
     with pytest.raises(Conflict):
         services.decide(participant=people[2], status="approved", actor=organizer)
     # Online attendance is not limited by the quota.
@@ -194,8 +218,12 @@ def test_switching_online_frees_the_place_and_back_is_subject_to_quota(event, ca
 
 def test_online_only_category_cannot_go_onsite(event, categories):
     with pytest.raises(ValidationFailed):
-        services.register(event=event, data=person_data(attendance_mode="onsite"), category=categories["online"])
-    p = services.register(event=event, data=person_data(attendance_mode="online"), category=categories["online"])
+        services.register(
+            event=event, data=person_data(attendance_mode="onsite"), category=categories["online"]
+        )
+    p = services.register(
+        event=event, data=person_data(attendance_mode="online"), category=categories["online"]
+    )
     assert p.status == "approved"
     with pytest.raises(Conflict):
         services.switch_mode(participant=p, mode="onsite", actor=None)
@@ -205,7 +233,11 @@ def test_decisions_are_audited_with_reason_and_mailed_in_language(event, categor
     p = make_participant(event, categories["company"], language="zh-hans")
     services.decide(participant=p, status="rejected", actor=officer, reason="Incomplete documents")
     entry = AuditEntry.objects.get(action="participant.rejected")
-    assert (entry.actor, entry.reason, entry.data) == (officer, "Incomplete documents", {"from": "submitted", "to": "rejected"})
+    assert (entry.actor, entry.reason, entry.data) == (
+        officer,
+        "Incomplete documents",
+        {"from": "submitted", "to": "rejected"},
+    )
     assert "Incomplete documents" in mail.outbox[-1].body
     assert "组委会" in mail.outbox[-1].body or "您" in mail.outbox[-1].body
 
@@ -235,9 +267,29 @@ def test_magic_link_works_once_and_expires(event, categories):
 
 
 def test_search_finds_names_in_any_script(event, categories):
-    make_participant(event, categories["company"], given_name="伟", family_name="王", given_name_latin="Wei", family_name_latin="Wang")
-    make_participant(event, categories["company"], given_name="Анна", family_name="Иванова", given_name_latin="Anna", family_name_latin="Ivanova",
-                     country="RU")
-    for q, expected in [("王伟", "伟"), ("wang", "伟"), ("иванова", "Анна"), ("ИВАНОВА", "Анна"), ("anna iv", "Анна")]:
+    make_participant(
+        event,
+        categories["company"],
+        given_name="伟",
+        family_name="王",
+        given_name_latin="Wei",
+        family_name_latin="Wang",
+    )
+    make_participant(
+        event,
+        categories["company"],
+        given_name="Анна",
+        family_name="Иванова",
+        given_name_latin="Anna",
+        family_name_latin="Ivanova",
+        country="RU",
+    )
+    for q, expected in [
+        ("王伟", "伟"),
+        ("wang", "伟"),
+        ("иванова", "Анна"),
+        ("ИВАНОВА", "Анна"),
+        ("anna iv", "Анна"),
+    ]:
         qs, _ = services.filter_participants(event, {"q": q})
         assert [p.given_name for p in qs] == [expected], q

@@ -1,0 +1,361 @@
+"""REST API: categories and participants of an event. Every rule lives in ``services``; this only translates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict
+
+from summit.api.auth import token_event
+from summit.registration import services
+from summit.registration.models import Participant
+
+router = Router(tags=["participants"])
+
+MAX_PAGE = 500
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    required_fields: list[str]
+    onsite_quota: int | None
+    onsite_taken: int
+    needs_approval: bool
+    needs_invitation: bool
+    allows_onsite: bool
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    name_latin: str
+    type: str
+    country: str
+
+    @staticmethod
+    def resolve_country(obj) -> str:
+        return str(obj.country or "")
+
+
+class ParticipantOut(Schema):
+    id: int
+    email: str
+    given_name: str
+    family_name: str
+    given_name_latin: str
+    family_name_latin: str
+    display_name: str
+    name_order: str
+    title: str
+    position: str
+    phone: str
+    organization: OrganizationOut | None
+    country: str
+    category: str
+    attendance_mode: str
+    language: str
+    status: str
+    waitlist_position: int | None
+    decision_reason: str
+    outlet: str
+    press_card_number: str
+    has_press_card: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_country(obj) -> str:
+        return str(obj.country or "")
+
+    @staticmethod
+    def resolve_category(obj) -> str:
+        return obj.category.code
+
+    @staticmethod
+    def resolve_has_press_card(obj) -> bool:
+        return bool(obj.press_card_file)
+
+
+class ParticipantListOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ParticipantOut]
+    status_counts: dict[str, int]
+
+
+class StatusCountsOut(Schema):
+    status_counts: dict[str, int]
+
+
+class ImportOut(Schema):
+    created: int
+    status_counts: dict[str, int]
+
+
+# --- input -------------------------------------------------------------------------------------------------
+
+
+def _text(limit: int):
+    return Field(None, max_length=limit)
+
+
+class _PersonFields(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = _text(100)
+    family_name: str | None = _text(100)
+    given_name_latin: str | None = _text(100)
+    family_name_latin: str | None = _text(100)
+    title: str | None = _text(50)
+    position: str | None = _text(200)
+    phone: str | None = _text(40)
+    outlet: str | None = _text(200)
+    press_card_number: str | None = _text(64)
+    organization_name: str | None = _text(200)
+    organization_name_latin: str | None = _text(200)
+    organization_type: str | None = _text(20)
+    country: str | None = _text(100)
+    language: str | None = _text(10)
+    name_order: str | None = _text(20)
+
+
+class ParticipantIn(_PersonFields):
+    email: str | None = _text(254)
+    category: str | None = _text(40)
+    attendance_mode: str | None = _text(10)
+    invitation_code: str | None = _text(64)
+    notify: bool = True
+
+
+class ParticipantPatch(_PersonFields):
+    """Partial update: only the fields sent change. E-mail, category, status and attendance have their own calls."""
+
+
+class StatusIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str = Field(..., max_length=20, description="approved, rejected, waitlisted or cancelled")
+    reason: str = Field("", max_length=2000)
+    notify: bool = True
+
+
+class BulkStatusIn(StatusIn):
+    ids: list[int] = Field(..., min_length=1, max_length=5000)
+
+
+class ModeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    attendance_mode: str = Field(..., max_length=10, description="onsite or online")
+
+
+class ParticipantFilters(Schema):
+    category: str | None = Field(None, max_length=40)
+    country: str | None = Field(None, max_length=100)
+    status: str | None = Field(None, max_length=20)
+    mode: str | None = Field(None, max_length=10)
+    organization: str | None = Field(None, max_length=200)
+    q: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0)
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def _participant(event, participant_id: int) -> Participant:
+    return get_object_or_404(
+        Participant.objects.select_related("event", "category", "organization"),
+        event=event,
+        pk=participant_id,
+    )
+
+
+def _reload(participant: Participant) -> Participant:
+    return Participant.objects.select_related("category", "organization").get(pk=participant.pk)
+
+
+def _event_counts(event) -> dict[str, int]:
+    return services.status_counts(Participant.objects.filter(event=event))
+
+
+# --- categories --------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "{slug}/categories", response=list[CategoryOut], summary="Participant categories with on-site quota use"
+)
+def list_categories(request: HttpRequest, slug: str):
+    event = token_event(request, slug)
+    taken = Count(
+        "participants",
+        filter=Q(participants__status=Participant.APPROVED, participants__attendance_mode=Participant.ONSITE),
+    )
+    return list(event.categories.annotate(onsite_taken=taken))
+
+
+# --- participants ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "{slug}/participants", response=ParticipantListOut, summary="Filtered, paginated participant list"
+)
+def list_participants(request: HttpRequest, slug: str, filters: Query[ParticipantFilters]):
+    """The same filters as the back office. ``status_counts`` counts every status under the *other* filters,
+    so a client can show one tab per status."""
+    event = token_event(request, slug, staff=True)
+    params = filters.dict(exclude={"limit", "offset"}, exclude_none=True)
+    qs, _applied = services.filter_participants(event, params)
+    without_status, _ = services.filter_participants(
+        event, {k: v for k, v in params.items() if k != "status"}
+    )
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    return {
+        "count": qs.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": items,
+        "status_counts": services.status_counts(without_status),
+    }
+
+
+@router.post("{slug}/participants", response={201: ParticipantOut}, summary="Register a participant")
+def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
+    """Staff registration: any category of the event, invitation-only ones without a code; the press card
+    *file* required by some categories cannot come through JSON and is not required here."""
+    event = token_event(request, slug, staff=True)
+    data = payload.dict(exclude={"category", "invitation_code", "notify"}, exclude_none=True)
+    participant = services.register(
+        event=event,
+        data=data,
+        category=payload.category or None,
+        invitation_code=payload.invitation_code or None,
+        actor=request.auth.user,
+        notify=payload.notify,
+        base_url=_base_url(request),
+        staff=True,
+    )
+    return Status(201, _reload(participant))
+
+
+@router.post(
+    "{slug}/participants/status", response=StatusCountsOut, summary="Decide on many participants at once"
+)
+def bulk_status(request: HttpRequest, slug: str, payload: BulkStatusIn):
+    """All or nothing: when one participant cannot be changed (unknown id, quota) nothing changes."""
+    event = token_event(request, slug, staff=True)
+    services.decide_many(
+        event=event,
+        participant_ids=payload.ids,
+        status=payload.status,
+        actor=request.auth.user,
+        reason=payload.reason,
+        notify=payload.notify,
+        base_url=_base_url(request),
+    )
+    return {"status_counts": _event_counts(event)}
+
+
+@router.get("{slug}/participants/{int:participant_id}", response=ParticipantOut, summary="One participant")
+def get_participant(request: HttpRequest, slug: str, participant_id: int):
+    event = token_event(request, slug, staff=True)
+    return _participant(event, participant_id)
+
+
+@router.patch(
+    "{slug}/participants/{int:participant_id}", response=ParticipantOut, summary="Change a participant's data"
+)
+def update_participant(request: HttpRequest, slug: str, participant_id: int, payload: ParticipantPatch):
+    event = token_event(request, slug, staff=True)
+    participant = _participant(event, participant_id)
+    data = payload.dict(exclude_unset=True, exclude_none=True)
+    participant = services.update_participant(participant=participant, data=data, actor=request.auth.user)
+    return _reload(participant)
+
+
+@router.post(
+    "{slug}/participants/{int:participant_id}/status",
+    response=ParticipantOut,
+    summary="Approve, reject, waitlist or cancel",
+)
+def change_status(request: HttpRequest, slug: str, participant_id: int, payload: StatusIn):
+    event = token_event(request, slug, staff=True)
+    participant = _participant(event, participant_id)
+    if payload.status == Participant.CANCELLED:
+        participant = services.cancel(
+            participant=participant,
+            actor=request.auth.user,
+            reason=payload.reason,
+            base_url=_base_url(request),
+        )
+    else:
+        participant = services.decide(
+            participant=participant,
+            status=payload.status,
+            actor=request.auth.user,
+            reason=payload.reason,
+            notify=payload.notify,
+            base_url=_base_url(request),
+        )
+    return _reload(participant)
+
+
+@router.post(
+    "{slug}/participants/{int:participant_id}/mode",
+    response=ParticipantOut,
+    summary="Switch on-site / online",
+)
+def change_mode(request: HttpRequest, slug: str, participant_id: int, payload: ModeIn):
+    event = token_event(request, slug, staff=True)
+    participant = _participant(event, participant_id)
+    participant = services.switch_mode(
+        participant=participant,
+        mode=payload.attendance_mode.strip().lower(),
+        actor=request.auth.user,
+        base_url=_base_url(request),
+    )
+    return _reload(participant)
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+
+@router.post("{slug}/import", response={201: ImportOut}, summary="Import participants from a CSV/Excel file")
+def import_file(
+    request: HttpRequest,
+    slug: str,
+    file: File[UploadedFile],
+    category: Annotated[str | None, Form(max_length=40)] = None,
+    notify: Annotated[bool, Form()] = False,
+):
+    """All or nothing: any bad row → 422 ``import_invalid`` with ``errors`` listing row, column, code, detail."""
+    from summit.registration.imports import import_participants  # written separately; loaded only when used
+
+    event = token_event(request, slug, staff=True)
+    default_category = services.get_category(event, category) if category else None
+    result = import_participants(
+        event=event,
+        data=file.read(),
+        actor=request.auth.user,
+        default_category=default_category,
+        notify=notify,
+        base_url=_base_url(request),
+    )
+    return Status(201, {"created": len(result.created), "status_counts": _event_counts(event)})
