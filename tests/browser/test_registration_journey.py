@@ -6,7 +6,11 @@ import pytest
 from django.core import mail
 
 from summit.core.testing import (
+    PASSWORD,
+    PDF_BYTES,
     make_event,
+    make_invitation,
+    make_staff,
     make_standard_categories,
 )
 from summit.registration.models import Participant
@@ -53,3 +57,49 @@ def test_registration_in_chinese_on_a_phone(wic, new_page, live_server):
     assert "报名" in mail.outbox[-1].subject
     # The page fits a phone screen: nothing wider than the viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_journalist_invited_registered_approved_and_signed_in(wic, new_page, live_server, tmp_path):
+    event, categories = wic
+    make_invitation(event, categories["media"], code="PRESS2027", max_uses=50)
+    make_staff(event, "accreditation_officer", "officer@example.org")
+    card = tmp_path / "press-card.pdf"
+    card.write_bytes(PDF_BYTES)
+
+    # 1. The journalist opens the invitation link and registers with a press card.
+    page = new_page()
+    page.goto(f"/events/{event.slug}/register/?code=PRESS2027")
+    assert "You were invited as: Media" in page.content()
+    fill_person(page, email="marie@lemonde.example", given="Marie", family="Dupont", country="FR")
+    page.fill("#id_outlet", "Le Monde")
+    page.fill("#id_press_card_number", "FR-2027-118")
+    page.set_input_files("#id_press_card_file", str(card))
+    page.get_by_role("button", name="Submit registration").click()
+    page.wait_for_url("**/register/done/")
+    assert page.locator("#status").inner_text() == "Submitted"
+    journalist = Participant.objects.get(email="marie@lemonde.example")
+    assert journalist.category.code == "media" and journalist.press_card_file
+
+    # 2. The accreditation officer signs in, finds her in the list and approves.
+    officer = new_page()
+    officer.goto("/accounts/login/")
+    officer.fill("#id_username", "officer@example.org")
+    officer.fill("#id_password", PASSWORD)
+    officer.get_by_role("button", name="Sign in").click()
+    officer.goto(f"/events/{event.slug}/manage/participants/?q=dupont")
+    officer.get_by_role("link", name=re.compile("Marie Dupont")).click()
+    assert "Le Monde" in officer.content()
+    officer.select_option("#decide-action", "approved")
+    officer.fill("#decide-reason", "Press card verified")
+    officer.get_by_role("button", name="Save decision").click()
+    officer.wait_for_load_state()
+    assert "Press card verified" in officer.content()  # the audit log on the participant page
+    journalist.refresh_from_db()
+    assert journalist.status == "approved"
+
+    # 3. The journalist opens the link from the decision e-mail and sees "approved".
+    decision_mail = next(m for m in reversed(mail.outbox) if m.to == ["marie@lemonde.example"])
+    assert "Approved" in decision_mail.subject
+    page.goto(magic_link_in(decision_mail))
+    page.wait_for_url(f"**/events/{event.slug}/me/")
+    assert page.locator("#status").inner_text() == "Approved"
