@@ -73,3 +73,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(
                 f"CI=true: {skipped} test(s) were skipped; nothing may be skipped in CI.", red=True
             )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """SQLite tests use a file database (WAL, busy timeout), as Summit does, not a shared in-memory one:
+    concurrent writers then wait for the lock instead of failing with "table is locked"."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -177,7 +177,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS: list = []
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served by WhiteNoise from STATIC_ROOT (``summit collectstatic``); in DEBUG straight from the apps.
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("STATIC_FROM_FINDERS", False)
 # Uploads (press cards, ...) live outside static and are only served through permission-checked views.

@@ -25,7 +25,8 @@ def lock(queryset):
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
     try:
-        return list(queryset.select_for_update().order_by("pk"))
+        # Only the rows of the queried table: joined rows (select_related) stay unlocked.
+        return list(queryset.select_for_update(of=("self",)).order_by("pk"))
     except OperationalError as exc:  # lock timeout / database locked
         raise Busy() from exc
 

@@ -658,7 +658,7 @@ def decide_many(
     changed: list[Participant] = []
     with write_transaction():
         participants = list(
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .filter(event=event, pk__in=ids)
             .select_related("category", "event")
             .order_by("pk")
@@ -736,7 +736,7 @@ def _promote_waitlisted(category: Category, *, actor, base_url=None, exclude=())
     if onsite_full(category):
         return None
     first = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .filter(category=category, status=Participant.WAITLISTED, attendance_mode=Participant.ONSITE)
         .exclude(pk__in=list(exclude))
         .order_by("waitlist_position", "pk")
