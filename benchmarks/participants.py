@@ -116,7 +116,8 @@ def prepare_database() -> tuple[str, object]:
 
     parsed = urlparse(url)
     name = f"summit_bench_{uuid.uuid4().hex[:10]}"
-    admin_dsn = _pg_dsn(url)
+    # CREATE/DROP DATABASE from the server's maintenance database: the URL's own may not exist yet.
+    admin_dsn = _pg_dsn(urlunparse(parsed._replace(path="/postgres")))
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     # No pool: one connection, closed before the database is dropped.

@@ -67,11 +67,10 @@ STANDARD_CATEGORIES = [
 ]
 
 
-def make_standard_categories(event: Event) -> dict[str, Category]:
-    """The categories of a conference like the World Internet Conference."""
-    out = {}
-    for order, (code, en, zh, fields, quota, approval, invitation, onsite) in enumerate(STANDARD_CATEGORIES):
-        out[code] = Category.objects.create(
+def standard_categories(event: Event) -> dict[str, Category]:
+    """The categories of a conference like the World Internet Conference, unsaved (for bulk_create)."""
+    return {
+        code: Category(
             event=event,
             code=code,
             name_en=en,
@@ -83,7 +82,17 @@ def make_standard_categories(event: Event) -> dict[str, Category]:
             allows_onsite=onsite,
             order=order,
         )
-    return out
+        for order, (code, en, zh, fields, quota, approval, invitation, onsite) in enumerate(
+            STANDARD_CATEGORIES
+        )
+    }
+
+
+def make_standard_categories(event: Event) -> dict[str, Category]:
+    categories = standard_categories(event)
+    for category in categories.values():
+        category.save()
+    return categories
 
 
 def make_staff(event: Event, role: str = EventRole.ORGANIZER, email: str | None = None):

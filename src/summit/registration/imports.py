@@ -459,25 +459,7 @@ def _store(event: Event, rows: list[_Row], *, actor, progress, total: int) -> Im
             waitlist_position=waitlist_position,
             decided_at=decided_at,
             created_at=now,
-            **{
-                k: c[k]
-                for k in (
-                    "email",
-                    "given_name",
-                    "family_name",
-                    "given_name_latin",
-                    "family_name_latin",
-                    "name_order",
-                    "title",
-                    "position",
-                    "country",
-                    "phone",
-                    "attendance_mode",
-                    "language",
-                    "outlet",
-                    "press_card_number",
-                )
-            },
+            **{k: c[k] for k in services.PARTICIPANT_FIELDS},
         )
         p.search_text = p.build_search_text()
         participants.append(p)

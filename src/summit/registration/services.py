@@ -63,6 +63,23 @@ PERSON_FIELDS = {
     "organization_name_latin": 200,
 }
 REQUIRED_ALWAYS = ["email", "given_name", "family_name", "country"]
+# Cleaned values stored as they are on a Participant (organization and category are resolved separately).
+PARTICIPANT_FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "name_order",
+    "title",
+    "position",
+    "country",
+    "phone",
+    "attendance_mode",
+    "language",
+    "outlet",
+    "press_card_number",
+)
 DECISION_STATUSES = {Participant.APPROVED, Participant.REJECTED, Participant.WAITLISTED}
 
 
@@ -513,25 +530,7 @@ def _create_participant(event: Event, category: Category, cleaned: dict, *, invi
         organization=org,
         invitation=invitation,
         status=status,
-        **{
-            k: cleaned[k]
-            for k in (
-                "email",
-                "given_name",
-                "family_name",
-                "given_name_latin",
-                "family_name_latin",
-                "name_order",
-                "title",
-                "position",
-                "country",
-                "phone",
-                "attendance_mode",
-                "language",
-                "outlet",
-                "press_card_number",
-            )
-        },
+        **{k: cleaned[k] for k in PARTICIPANT_FIELDS},
     )
     if status == Participant.WAITLISTED:
         participant.waitlist_position = _next_waitlist_position(category)

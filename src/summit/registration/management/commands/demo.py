@@ -25,7 +25,7 @@ from django.utils import timezone
 from faker import Faker
 
 from summit.core.models import AuditEntry
-from summit.core.testing import STANDARD_CATEGORIES
+from summit.core.testing import standard_categories
 from summit.events.models import Event, EventRole, Room, Venue, Zone
 from summit.registration import services
 from summit.registration.models import Category, InvitationCode, Organization, Participant
@@ -535,23 +535,7 @@ class DemoBuilder:
         Room.objects.bulk_create(
             Room(event=event, name_en=en, name_zh=zh, capacity=cap, zone=zones[z]) for en, zh, cap, z in ROOMS
         )
-        self.categories = {
-            code: Category(
-                event=event,
-                code=code,
-                name_en=en,
-                name_zh=zh,
-                required_fields=list(fields),
-                onsite_quota=quota,
-                needs_approval=approval,
-                needs_invitation=invitation,
-                allows_onsite=onsite,
-                order=order,
-            )
-            for order, (code, en, zh, fields, quota, approval, invitation, onsite) in enumerate(
-                STANDARD_CATEGORIES
-            )
-        }
+        self.categories = standard_categories(event)
         Category.objects.bulk_create(self.categories.values())
         self.orgs: dict[str, list[Organization]] = defaultdict(list)
         for org in Organization.objects.bulk_create(
