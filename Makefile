@@ -21,6 +21,7 @@ install: $(STAMP) messages
 messages: $(STAMP)
 	@$(BIN)/pybabel compile -d src/summit/locale -D django --statistics
 
+run: export SUMMIT_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/summit migrate --noinput -v 0
 	$(BIN)/summit collectstatic --noinput -v 0

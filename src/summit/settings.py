@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    # Serves the OpenAPI docs (Swagger UI) from its own static files instead of a CDN.
+    "ninja",
     "summit.core",
     "summit.events",
     "summit.registration",

@@ -557,3 +557,10 @@ def test_actor_without_role_cannot_change_anything(client, event, categories):
     assert_error(response, 404, "not_found")
     target.refresh_from_db()
     assert target.status == Participant.SUBMITTED
+
+
+def test_api_docs_use_bundled_swagger_not_a_cdn(client, db):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
