@@ -1,4 +1,7 @@
-"""REST API: categories and participants of an event. Every rule lives in ``services``; this only translates."""
+"""REST API: categories, participants and invitation codes of an event.
+
+Every rule lives in ``services``; this only translates.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,15 @@ from typing import Annotated
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from summit.api.auth import token_event
+from summit.core.errors import ValidationFailed
 from summit.registration import services
-from summit.registration.models import Participant
+from summit.registration.models import InvitationCode, Participant
 
 router = Router(tags=["participants"])
 
@@ -102,6 +107,35 @@ class ParticipantListOut(Schema):
 
 class StatusCountsOut(Schema):
     status_counts: dict[str, int]
+
+
+class InvitationOut(Schema):
+    id: int
+    code: str
+    category: str
+    organization: OrganizationOut | None
+    max_uses: int
+    uses: int
+    expires_at: datetime | None
+    note: str
+    state: str = Field(..., description="active, expired, used_up or revoked (expired by hand)")
+    link: str
+    created_at: datetime
+
+
+class InvitationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | int = Field(..., description="Category code or id")
+    max_uses: int = 1
+    expires_at: datetime | None = Field(
+        None, description="ISO 8601; without an offset, the event's time zone"
+    )
+    organization: int | None = Field(None, description="Organization id of this event")
+    note: str = Field("", max_length=200)
+    code: str | None = Field(
+        None, max_length=64, description="Letters, digits, - and _; empty: a random code"
+    )
 
 
 class ImportOut(Schema):
@@ -332,6 +366,62 @@ def change_mode(request: HttpRequest, slug: str, participant_id: int, payload: M
         base_url=_base_url(request),
     )
     return _reload(participant)
+
+
+# --- invitation codes --------------------------------------------------------------------------------------
+
+
+def _invitation_out(request: HttpRequest, event, invitation: InvitationCode, revoked: set[int]) -> dict:
+    return {
+        "id": invitation.pk,
+        "code": invitation.code,
+        "category": invitation.category.code,
+        "organization": invitation.organization,
+        "max_uses": invitation.max_uses,
+        "uses": invitation.uses,
+        "expires_at": invitation.expires_at,
+        "note": invitation.note,
+        "state": services.invitation_state(invitation, revoked=invitation.pk in revoked),
+        "link": services.invitation_link(event, invitation.code, _base_url(request)),
+        "created_at": invitation.created_at,
+    }
+
+
+@router.get("{slug}/invitations", response=list[InvitationOut], summary="Invitation codes with their links")
+def list_invitations(request: HttpRequest, slug: str):
+    event = token_event(request, slug, staff=True)
+    revoked = services.revoked_invitation_ids(event)
+    invitations = (
+        InvitationCode.objects.filter(event=event)
+        .select_related("category", "organization")
+        .order_by("-created_at", "-pk")
+    )
+    return [_invitation_out(request, event, invitation, revoked) for invitation in invitations]
+
+
+@router.post("{slug}/invitations", response={201: InvitationOut}, summary="Create an invitation code")
+def create_invitation(request: HttpRequest, slug: str, payload: InvitationIn):
+    """A duplicate code, ``max_uses`` below 1 or an expiry in the past → 422 with the ``field``."""
+    event = token_event(request, slug, staff=True)
+    category = services.get_category(event, payload.category)
+    organization = None
+    if payload.organization is not None:
+        organization = event.organizations.filter(pk=payload.organization).first()
+        if organization is None:
+            raise ValidationFailed(
+                _("Unknown organization for this event."), code="unknown_organization", field="organization"
+            )
+    invitation = services.create_invitation(
+        event=event,
+        category=category,
+        actor=request.auth.user,
+        max_uses=payload.max_uses,
+        expires_at=payload.expires_at,
+        organization=organization,
+        note=payload.note,
+        code=payload.code,
+    )
+    return Status(201, _invitation_out(request, event, invitation, set()))
 
 
 # --- import ------------------------------------------------------------------------------------------------

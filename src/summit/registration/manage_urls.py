@@ -11,6 +11,8 @@ urlpatterns = [
     path("participants/export.csv", manage_views.export_csv, name="export_csv"),
     path("participants/export.xlsx", manage_views.export_xlsx, name="export_xlsx"),
     path("participants/<int:pk>/", manage_views.participant_detail, name="participant"),
+    path("invitations/", manage_views.invitations, name="invitations"),
+    path("invitations/<int:pk>/expire/", manage_views.expire_invitation, name="expire_invitation"),
     path("tokens/", manage_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", manage_views.revoke_token, name="revoke_token"),
 ]

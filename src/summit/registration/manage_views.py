@@ -7,6 +7,8 @@ included) gets 404, so nothing about the event's participants leaks. State chang
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -23,9 +25,10 @@ from summit.core import audit, roles
 from summit.core.errors import NotFound, SummitError, ValidationFailed
 from summit.events.services import get_event
 from summit.registration import exports, services
-from summit.registration.models import ApiToken, Participant
+from summit.registration.models import ApiToken, InvitationCode, Participant
 
 PAGE_SIZE = 50
+INVITATION_PAGE_SIZE = 100
 
 
 def _decisions():
@@ -268,3 +271,122 @@ def revoke_token(request, slug, pk):
     services.revoke_api_token(token=token, actor=request.user)
     messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
     return redirect("manage:tokens", slug=event.slug)
+
+
+# --- invitation codes --------------------------------------------------------------------------------------
+
+
+def _parse_invitation_form(event, post) -> tuple[dict, dict[str, str]]:
+    """The create form's values as the service wants them, and the errors of values that cannot be read."""
+    errors: dict[str, str] = {}
+    values: dict = {"note": post.get("note", ""), "code": post.get("code", "")}
+    try:
+        values["category"] = services.get_category(event, (post.get("category") or "").strip())
+    except ValidationFailed as exc:
+        errors["category"] = exc.detail if post.get("category") else _("Choose a category.")
+    org_id = (post.get("organization") or "").strip()
+    values["organization"] = None
+    if org_id:
+        organization = event.organizations.filter(pk=int(org_id)).first() if org_id.isdigit() else None
+        if organization is None:
+            errors["organization"] = _("Unknown organization for this event.")
+        values["organization"] = organization
+    raw_uses = (post.get("max_uses") or "").strip() or "1"
+    try:
+        values["max_uses"] = int(raw_uses)
+    except ValueError:
+        errors["max_uses"] = _("Enter a whole number.")
+    raw_expiry = (post.get("expires_at") or "").strip()
+    values["expires_at"] = None
+    if raw_expiry:
+        try:
+            parsed = datetime.fromisoformat(raw_expiry)
+        except ValueError:
+            errors["expires_at"] = _("Enter a date and time.")
+        else:
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed, event.tz)
+            values["expires_at"] = parsed
+    return values, errors
+
+
+@require_http_methods(["GET", "POST"])
+def invitations(request, slug):
+    event = _staff_event(request, slug)
+    form_errors: dict[str, str] = {}
+    error = None
+    data = {"max_uses": "1"}
+    if request.method == "POST":
+        data = request.POST
+        values, form_errors = _parse_invitation_form(event, request.POST)
+        if not form_errors:
+            try:
+                invitation = services.create_invitation(event=event, actor=request.user, **values)
+            except SummitError as exc:
+                for item in exc.errors:
+                    form_errors.setdefault(item.get("field") or "", item.get("detail", ""))
+                if not exc.errors:
+                    if exc.field:
+                        form_errors[exc.field] = exc.detail
+                    else:
+                        error = exc.detail
+            else:
+                messages.success(
+                    request,
+                    _("The invitation code “%(code)s” has been created.") % {"code": invitation.code},
+                )
+                return redirect(
+                    reverse("manage:invitations", args=[event.slug]) + f"#invitation-{invitation.pk}"
+                )
+        if form_errors and not error:
+            error = _("The invitation code was not created: please correct the fields below.")
+    queryset = InvitationCode.objects.filter(event=event).select_related("category", "organization")
+    page = Paginator(queryset.order_by("-created_at", "-pk"), INVITATION_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    revoked = services.revoked_invitation_ids(event)
+    labels = services.invitation_state_labels()
+    base_url = request.build_absolute_uri("/")
+    rows = []
+    for invitation in page:
+        state = services.invitation_state(invitation, revoked=invitation.pk in revoked)
+        rows.append(
+            {
+                "invitation": invitation,
+                "state": state,
+                "state_label": labels[state],
+                "link": services.invitation_link(event, invitation.code, base_url),
+            }
+        )
+    return render(
+        request,
+        "registration/manage/invitations.html",
+        _context(
+            request,
+            event,
+            "invitations",
+            page=page,
+            rows=rows,
+            categories=list(event.categories.all()),
+            organizations=list(event.organizations.all()),
+            data=data,
+            form_errors=form_errors,
+            error=error,
+        ),
+        status=422 if (form_errors or error) else 200,
+    )
+
+
+@require_POST
+def expire_invitation(request, slug, pk):
+    event = _staff_event(request, slug)
+    invitation = InvitationCode.objects.filter(event=event, pk=pk).first()
+    if invitation is None:
+        raise NotFound()
+    services.expire_invitation(invitation=invitation, actor=request.user)
+    messages.success(
+        request,
+        _("The invitation code “%(code)s” has expired; its link no longer works.")
+        % {"code": invitation.code},
+    )
+    return redirect(reverse("manage:invitations", args=[event.slug]) + f"#invitation-{invitation.pk}")
