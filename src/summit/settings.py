@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "summit.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,6 +150,8 @@ def sqlite_database(path: str) -> dict:
     }
 
 
+# How long a writer waits for a locked capacity row on PostgreSQL before answering "busy, try again".
+LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)
 DATABASE_URL = env("DATABASE_URL")
 DATABASES = {
     "default": database_from_url(DATABASE_URL)

@@ -101,5 +101,6 @@ def test_journalist_invited_registered_approved_and_signed_in(wic, new_page, liv
     decision_mail = next(m for m in reversed(mail.outbox) if m.to == ["marie@lemonde.example"])
     assert "Approved" in decision_mail.subject
     page.goto(magic_link_in(decision_mail))
+    page.locator("#magic-signin").click()
     page.wait_for_url(f"**/events/{event.slug}/me/")
     assert page.locator("#status").inner_text() == "Approved"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from summit.core.models import AuditEntry
 
@@ -25,3 +26,25 @@ def entries_for(obj: models.Model):
     return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related(
         "actor"
     )
+
+
+ACTION_LABELS = {
+    "participant.registered": _("Registered"),
+    "participant.imported": _("Imported from a list"),
+    "participant.updated": _("Details changed"),
+    "participant.approved": _("Approved"),
+    "participant.rejected": _("Rejected"),
+    "participant.waitlisted": _("Put on the waitlist"),
+    "participant.promoted": _("Moved up from the waitlist"),
+    "participant.cancelled": _("Cancelled"),
+    "participant.mode_switched": _("Attendance switched"),
+    "invitation.created": _("Invitation created"),
+    "invitation.expired": _("Invitation expired"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+}
+
+
+def action_label(action: str) -> str:
+    """The audit action in the reader's language (unknown actions show their code)."""
+    return str(ACTION_LABELS.get(action, action))

@@ -64,3 +64,19 @@ class Busy(SummitError):
     status = 409
     code = "busy"
     default_message = _("The system is busy; please try again in a moment.")
+
+
+MAX_ID = 2**63 - 1
+
+
+def as_id(value) -> int | None:
+    """A database id from user input (``"42"``), or None for anything else: ``"²"``, ``"-1"``, ``"9" * 30``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

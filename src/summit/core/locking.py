@@ -14,25 +14,24 @@ from django.db import OperationalError, connection, transaction
 
 from summit.core.errors import Busy
 
-LOCK_TIMEOUT_MS = int(getattr(settings, "SUMMIT_LOCK_TIMEOUT_MS", 5000))
 
-
-def lock(queryset):
-    """Return the rows of ``queryset`` locked for update, in primary-key order."""
+def lock(queryset, *, order_by=("pk",), limit: int | None = None):
+    """Return the rows of ``queryset`` locked for update, in primary-key order (or ``order_by``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock() must be called inside transaction.atomic()")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.LOCK_TIMEOUT_MS)}")
     try:
         # Only the rows of the queried table: joined rows (select_related) stay unlocked.
-        return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+        locked = queryset.select_for_update(of=("self",)).order_by(*order_by)
+        return list(locked[:limit] if limit else locked)
     except OperationalError as exc:  # lock timeout / database locked
         raise Busy() from exc
 
 
-def lock_one(queryset):
-    rows = lock(queryset)
+def lock_one(queryset, *, order_by=("pk",)):
+    rows = lock(queryset, order_by=order_by, limit=1)
     return rows[0] if rows else None
 
 

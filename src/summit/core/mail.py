@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
 
 
 def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
@@ -21,7 +25,12 @@ def send(*, to: str, template: str, context: dict, language: str) -> None:
     subject, body = render_mail(template, context, language)
 
     def _send():
-        EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [to]).send()
+        # The change is committed already: a mail server that is down must not turn it into an error
+        # page, nor stop the other mails of the same change. The failure is logged for the operators.
+        try:
+            EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [to]).send()
+        except Exception:
+            logger.exception("could not send %s to %s", template, to)
 
     after_commit(_send)
 

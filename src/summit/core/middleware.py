@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from summit.core.errors import SummitError
+from summit.core.errors import SummitError, ValidationFailed
 
 
 class SummitErrorMiddleware:
@@ -18,3 +20,37 @@ class SummitErrorMiddleware:
         if isinstance(exception, SummitError):
             return render(request, "core/error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class RejectNulMiddleware:
+    """Text with NUL characters is refused at the door with a clear 400: no database stores it (PostgreSQL
+    refuses it outright), so it must never reach a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            error = ValidationFailed(
+                _("The request contains a NUL character, which is not allowed."), code="bad_input"
+            )
+            error.status = 400
+            if request.path.startswith("/api/"):
+                return JsonResponse(error.as_dict(), status=400)
+            return render(request, "core/error.html", {"error": error}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or any(
+            "\x00" in v for values in request.GET.lists() for v in values[1] + [values[0]]
+        ):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        content_type = request.content_type or ""
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            return any("\x00" in v for values in request.POST.lists() for v in values[1] + [values[0]])
+        if content_type.startswith("application/json"):
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        return False

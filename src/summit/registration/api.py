@@ -11,13 +11,14 @@ from typing import Annotated
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from summit.api.auth import token_event
-from summit.core.errors import ValidationFailed
+from summit.core.errors import MAX_ID, ValidationFailed, as_id
 from summit.registration import services
 from summit.registration.models import InvitationCode, Participant
 
@@ -191,7 +192,7 @@ class StatusIn(Schema):
 
 
 class BulkStatusIn(StatusIn):
-    ids: list[int] = Field(..., min_length=1, max_length=5000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=5000)
 
 
 class ModeIn(Schema):
@@ -208,7 +209,7 @@ class ParticipantFilters(Schema):
     organization: str | None = Field(None, max_length=200)
     q: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _participant(event, participant_id: int) -> Participant:
     return get_object_or_404(
         Participant.objects.select_related("event", "category", "organization"),
         event=event,
-        pk=participant_id,
+        pk=as_id(participant_id) or 0,
     )
 
 
@@ -320,7 +321,9 @@ def update_participant(request: HttpRequest, slug: str, participant_id: int, pay
     event = token_event(request, slug, staff=True)
     participant = _participant(event, participant_id)
     data = payload.dict(exclude_unset=True, exclude_none=True)
-    participant = services.update_participant(participant=participant, data=data, actor=request.auth.user)
+    participant = services.update_participant(
+        participant=participant, data=data, actor=request.auth.user, staff=True
+    )
     return _reload(participant)
 
 
@@ -436,9 +439,16 @@ def import_file(
     notify: Annotated[bool, Form()] = False,
 ):
     """All or nothing: any bad row → 422 ``import_invalid`` with ``errors`` listing row, column, code, detail."""
-    from summit.registration.imports import import_participants  # written separately; loaded only when used
+    from summit.registration.import_views import MAX_UPLOAD_BYTES
+    from summit.registration.imports import import_participants
 
     event = token_event(request, slug, staff=True)
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(
+            _("The file is too large; the limit is %(limit)s.") % {"limit": filesizeformat(MAX_UPLOAD_BYTES)},
+            code="file_too_large",
+            field="file",
+        )
     default_category = services.get_category(event, category) if category else None
     result = import_participants(
         event=event,

@@ -168,6 +168,18 @@ def parse_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
                 )
             ]
         )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        _fail(
+            [
+                _error(
+                    line,
+                    "",
+                    "not_csv",
+                    _("The file contains binary data (NUL bytes); it is not a CSV text file."),
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
 from summit.core import audit, roles
-from summit.core.errors import NotFound, SummitError, ValidationFailed
+from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
 from summit.events.services import get_event
 from summit.registration import exports, services
 from summit.registration.models import ApiToken, InvitationCode, Participant
@@ -124,17 +124,16 @@ def decide(request, slug):
     raw_ids = request.POST.getlist("ids")
     status = request.POST.get("action") or request.POST.get("status") or ""
     try:
-        if not all(str(i).strip().isdigit() for i in raw_ids):
+        ids = [as_id(i) for i in raw_ids]
+        if None in ids:
             raise ValidationFailed(_("The selection is not valid."), code="bad_ids")
         changed_before = {
             pk: st
-            for pk, st in Participant.objects.filter(
-                event=event, pk__in=[int(i) for i in raw_ids]
-            ).values_list("pk", "status")
+            for pk, st in Participant.objects.filter(event=event, pk__in=ids).values_list("pk", "status")
         }
         participants = services.decide_many(
             event=event,
-            participant_ids=[int(i) for i in raw_ids],
+            participant_ids=ids,
             status=status,
             actor=request.user,
             reason=request.POST.get("reason", ""),
@@ -287,7 +286,8 @@ def _parse_invitation_form(event, post) -> tuple[dict, dict[str, str]]:
     org_id = (post.get("organization") or "").strip()
     values["organization"] = None
     if org_id:
-        organization = event.organizations.filter(pk=int(org_id)).first() if org_id.isdigit() else None
+        pk = as_id(org_id)
+        organization = event.organizations.filter(pk=pk).first() if pk else None
         if organization is None:
             errors["organization"] = _("Unknown organization for this event.")
         values["organization"] = organization

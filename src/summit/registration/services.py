@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,8 +33,8 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from summit.core import audit, mail
-from summit.core.errors import Conflict, NotFound, ValidationFailed
-from summit.core.locking import lock_one, write_transaction
+from summit.core.errors import Conflict, NotFound, ValidationFailed, as_id
+from summit.core.locking import lock, lock_one, write_transaction
 from summit.core.models import AuditEntry
 from summit.core.uploads import check_document, random_name
 from summit.events.models import Event
@@ -45,6 +46,7 @@ from summit.registration.models import (
     Organization,
     Participant,
     hash_token,
+    private_storage,
 )
 
 User = get_user_model()
@@ -287,8 +289,8 @@ def raise_if_errors(errors: list[FieldError]) -> None:
 def get_category(event: Event, code_or_id) -> Category:
     qs = event.categories.all()
     category = None
-    if isinstance(code_or_id, int) or (isinstance(code_or_id, str) and code_or_id.isdigit()):
-        category = qs.filter(pk=int(code_or_id)).first()
+    if (pk := as_id(code_or_id)) is not None:
+        category = qs.filter(pk=pk).first()
     if category is None and isinstance(code_or_id, str):
         category = qs.filter(code=code_or_id.strip()).first()
     if category is None:
@@ -393,7 +395,7 @@ def revoked_invitation_ids(event: Event) -> set[int]:
         action="invitation.expired",
         object_type=InvitationCode._meta.label_lower,
     ).values_list("object_id", flat=True)
-    return {int(i) for i in ids if str(i).isdigit()}
+    return {pk for i in ids if (pk := as_id(i)) is not None}
 
 
 def invitation_state(invitation: InvitationCode, *, revoked: bool = False) -> str:
@@ -579,8 +581,9 @@ def register(
         )
     raise_if_errors(errors)
 
+    stored: list[str] = []
     try:
-        with write_transaction():
+        with _removing_files_on_failure(stored), write_transaction():
             if invitation is not None:
                 invitation = lock_one(InvitationCode.objects.filter(pk=invitation.pk))
                 if invitation.is_used_up:
@@ -593,7 +596,8 @@ def register(
             category = _lock_category(category)
             participant = _create_participant(event, category, cleaned, invitation=invitation)
             if press_card is not None:
-                participant.press_card_file.save(random_name(press_kind[1]), press_card, save=True)
+                _store_press_card(participant, press_card, press_kind, stored)
+                participant.save(update_fields=["press_card_file"])
             audit.record(
                 actor=actor,
                 action="participant.registered",
@@ -651,15 +655,36 @@ def _create_participant(event: Event, category: Category, cleaned: dict, *, invi
     return participant
 
 
-def update_participant(*, participant: Participant, data: dict, actor, press_card=None) -> Participant:
-    """Edit a participant's data (self-service or back office). Category, e-mail and status do not change here."""
+@contextmanager
+def _removing_files_on_failure(stored: list[str]):
+    """Files saved inside a transaction that then fails are deleted again: no orphaned uploads."""
+    try:
+        yield
+    except BaseException:
+        for name in stored:
+            private_storage().delete(name)
+        raise
+
+
+def _store_press_card(participant: Participant, upload, kind: tuple[str, str], stored: list[str]) -> None:
+    participant.press_card_file.save(random_name(kind[1]), upload, save=False)
+    stored.append(participant.press_card_file.name)
+
+
+def update_participant(
+    *, participant: Participant, data: dict, actor, press_card=None, staff: bool = False
+) -> Participant:
+    """Edit a participant's data (self-service or back office). Category, e-mail and status do not change here.
+
+    ``staff`` edits (back office, API) do not require the press card file, as staff registrations do not.
+    """
     if participant.status == Participant.CANCELLED:
         raise Conflict(_("This registration has been cancelled."), code="cancelled")
     cleaned, errors = clean_person(
         participant.event,
         data,
         category=participant.category,
-        has_press_card=press_card is not None or bool(participant.press_card_file),
+        has_press_card=staff or press_card is not None or bool(participant.press_card_file),
         partial_from=participant,
     )
     if cleaned["attendance_mode"] != participant.attendance_mode:
@@ -677,7 +702,8 @@ def update_participant(*, participant: Participant, data: dict, actor, press_car
         except ValidationFailed as exc:
             errors.append(FieldError("press_card_file", exc.code, exc.detail))
     raise_if_errors(errors)
-    with write_transaction():
+    stored: list[str] = []
+    with _removing_files_on_failure(stored), write_transaction():
         participant = lock_one(
             Participant.objects.filter(pk=participant.pk).select_related("event", "category")
         )
@@ -708,7 +734,11 @@ def update_participant(*, participant: Participant, data: dict, actor, press_car
             country=cleaned["country"],
         )
         if press_card is not None:
-            participant.press_card_file.save(random_name(press_kind[1]), press_card, save=False)
+            previous = participant.press_card_file.name
+            _store_press_card(participant, press_card, press_kind, stored)
+            if previous:
+                # The replaced identity document is deleted once the new one is committed.
+                transaction.on_commit(lambda: private_storage().delete(previous))
         participant.save()
         changed = {
             f: {"from": v, "to": str(getattr(participant, f))}
@@ -757,7 +787,10 @@ def decide_many(
         raise ValidationFailed(
             _("Unknown decision “%(value)s”.") % {"value": status}, code="bad_status", field="status"
         )
-    ids = sorted({int(i) for i in participant_ids})
+    parsed = [as_id(i) for i in participant_ids]
+    if None in parsed:
+        raise ValidationFailed(_("The selection is not valid."), code="bad_ids", field="ids")
+    ids = sorted(set(parsed))
     if not ids:
         raise ValidationFailed(_("Select at least one participant."), code="nothing_selected")
     reason = (reason or "").strip()
@@ -767,14 +800,24 @@ def decide_many(
         )
     changed: list[Participant] = []
     with write_transaction():
-        participants = list(
-            Participant.objects.select_for_update(of=("self",))
-            .filter(event=event, pk__in=ids)
-            .select_related("category", "event")
-            .order_by("pk")
+        participants = lock(
+            Participant.objects.filter(event=event, pk__in=ids).select_related("category", "event")
         )
         if len(participants) != len(ids):
             raise NotFound(_("Some of the selected participants do not exist in this event."))
+        for p in participants:
+            if p.status == Participant.CANCELLED:
+                raise Conflict(
+                    _("%(name)s has cancelled their registration; it cannot be decided on.")
+                    % {"name": p.display_name},
+                    code="cancelled",
+                )
+            if status == Participant.WAITLISTED and p.attendance_mode == Participant.ONLINE:
+                raise Conflict(
+                    _("%(name)s attends online, where places are not limited: there is no waitlist to join.")
+                    % {"name": p.display_name},
+                    code="online_no_waitlist",
+                )
         categories = {p.category_id: p.category for p in participants}
         for cid in sorted(categories):
             categories[cid] = _lock_category(categories[cid])
@@ -845,13 +888,13 @@ def _promote_waitlisted(category: Category, *, actor, base_url=None, exclude=())
     """
     if onsite_full(category):
         return None
-    first = (
-        Participant.objects.select_for_update(of=("self",))
-        .filter(category=category, status=Participant.WAITLISTED, attendance_mode=Participant.ONSITE)
+    first = lock_one(
+        Participant.objects.filter(
+            category=category, status=Participant.WAITLISTED, attendance_mode=Participant.ONSITE
+        )
         .exclude(pk__in=list(exclude))
-        .order_by("waitlist_position", "pk")
-        .select_related("event", "category")
-        .first()
+        .select_related("event", "category"),
+        order_by=("waitlist_position", "pk"),
     )
     if first is None:
         return None
@@ -969,11 +1012,13 @@ def filter_participants(event: Event, params) -> tuple:
     applied: dict = {}
     get = params.get
     if value := (get("category") or "").strip():
-        qs = qs.filter(
-            Q(category__code=value) | Q(category__pk=int(value))
-            if value.isdigit()
-            else Q(category__code=value)
-        )
+        pk = as_id(value)
+        category = event.categories.filter(Q(code=value) | Q(pk=pk) if pk else Q(code=value)).first()
+        if category is None:
+            raise ValidationFailed(
+                _("Unknown category: “%(value)s”.") % {"value": value}, code="bad_filter", field="category"
+            )
+        qs = qs.filter(category=category)
         applied["category"] = value
     if value := (get("status") or "").strip():
         if value not in dict(Participant.STATUS_CHOICES):
@@ -998,8 +1043,8 @@ def filter_participants(event: Event, params) -> tuple:
         qs = qs.filter(country=code)
         applied["country"] = code
     if value := (get("organization") or "").strip():
-        if value.isdigit():
-            qs = qs.filter(organization_id=int(value))
+        if (pk := as_id(value)) is not None:
+            qs = qs.filter(organization_id=pk)
         else:
             qs = qs.filter(
                 Q(organization__name_latin__icontains=value) | Q(organization__name__icontains=value)
@@ -1027,24 +1072,27 @@ def issue_magic_link(*, participant: Participant, base_url: str | None = None) -
     return (base_url or settings.SITE_URL).rstrip("/") + reverse("magic", args=[raw])
 
 
-def consume_magic_link(raw: str) -> MagicLink:
-    """Use a magic link once. Expired or used links raise a clear error."""
-    with write_transaction():
-        link = lock_one(
-            MagicLink.objects.filter(token_hash=hash_token(raw or "")).select_related(
-                "user", "participant__event"
-            )
+def check_magic_link(raw: str, *, queryset=None) -> MagicLink:
+    """The usable magic link for ``raw``; expired, used or unknown links raise a clear error. Read-only."""
+    queryset = queryset if queryset is not None else MagicLink.objects.all()
+    link = (
+        queryset.filter(token_hash=hash_token(raw or "")).select_related("user", "participant__event").first()
+    )
+    if link is None:
+        raise NotFound(_("This sign-in link is not valid. Please request a new one."), code="link_invalid")
+    if link.used_at is not None:
+        raise Conflict(
+            _("This sign-in link has already been used. Please request a new one."), code="link_used"
         )
-        if link is None:
-            raise NotFound(
-                _("This sign-in link is not valid. Please request a new one."), code="link_invalid"
-            )
-        if link.used_at is not None:
-            raise Conflict(
-                _("This sign-in link has already been used. Please request a new one."), code="link_used"
-            )
-        if link.expires_at <= timezone.now():
-            raise Conflict(_("This sign-in link has expired. Please request a new one."), code="link_expired")
+    if link.expires_at <= timezone.now():
+        raise Conflict(_("This sign-in link has expired. Please request a new one."), code="link_expired")
+    return link
+
+
+def consume_magic_link(raw: str) -> MagicLink:
+    """Use a magic link once (the row is locked, so two clicks cannot both sign in)."""
+    with write_transaction():
+        link = check_magic_link(raw, queryset=MagicLink.objects.select_for_update(of=("self",)))
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
     return link

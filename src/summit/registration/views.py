@@ -124,10 +124,16 @@ def signin(request, slug):
 
 
 def magic(request, token):
+    """A sign-in link: GET shows a button, POST signs in. Mail scanners that follow links (GET) do not use it up."""
     try:
-        link = services.consume_magic_link(token)
+        if request.method == "POST":
+            link = services.consume_magic_link(token)
+        else:
+            link = services.check_magic_link(token)
     except SummitError as exc:
         return render(request, "registration/link_invalid.html", {"error": exc}, status=exc.status)
+    if request.method != "POST":
+        return render(request, "registration/magic.html", {"link": link, "participant": link.participant})
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
     if link.participant is not None:
         return redirect("registration:me", slug=link.participant.event.slug)
@@ -176,7 +182,7 @@ def edit(request, slug):
                 participant=participant,
                 data=form.person_data(),
                 actor=request.user,
-                press_card=request.FILES.get("press_card_file"),
+                press_card=request.FILES.get("press_card_file") if "press_card_file" in form.fields else None,
             )
         except SummitError as exc:
             form.apply_error(exc)
@@ -239,7 +245,11 @@ def press_card(request, slug, pk):
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         name.rsplit(".", 1)[-1], "application/octet-stream"
     )
-    response = FileResponse(participant.press_card_file.open("rb"), content_type=content_type)
+    try:
+        handle = participant.press_card_file.open("rb")
+    except FileNotFoundError as exc:
+        raise NotFound() from exc
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = (
         f'inline; filename="press-card-{participant.pk}.{name.rsplit(".", 1)[-1]}"'
     )
