@@ -59,26 +59,6 @@ CATEGORY_WEIGHTS = {
     "vip": 5,
     "online": 10,
 }
-HEADER = [
-    "email",
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "name_order",
-    "title",
-    "position",
-    "organization",
-    "organization_latin",
-    "organization_type",
-    "country",
-    "phone",
-    "category",
-    "attendance_mode",
-    "language",
-    "outlet",
-    "press_card_number",
-]
 ORG_TYPE = {
     "government": "government",
     "international": "international",
@@ -163,6 +143,7 @@ def raw_connection(vendor: str):
 def generate_csv(rows: int, seed: int = 42) -> bytes:
     from faker import Faker
 
+    from summit.registration.imports import COLUMNS
     from summit.registration.services import to_latin
 
     random.seed(seed)
@@ -173,8 +154,8 @@ def generate_csv(rows: int, seed: int = 42) -> bytes:
     orgs = {locale: [fakers[locale].company() for _ in range(max(5, rows // 40))] for locale in LOCALES}
     cats, weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
     locales = list(LOCALES)
     for i in range(rows):
         locale = locales[i % len(locales)]
@@ -186,26 +167,26 @@ def generate_csv(rows: int, seed: int = 42) -> bytes:
         org = random.choice(orgs[locale])
         mode = "online" if category == "online" or random.random() < 0.2 else "onsite"
         writer.writerow(
-            [
-                f"delegate{i:05d}@{locale.lower().replace('_', '-')}.example.org",
-                given,
-                family,
-                to_latin(given) if latin else "",
-                to_latin(family) if latin else "",
-                order,
-                random.choice(["", "", "Dr.", "Prof.", "H.E."]),
-                fake.job()[:200],
-                org,
-                to_latin(org) if latin else "",
-                ORG_TYPE[category],
-                random.choice(countries),
-                fake.phone_number()[:40],
-                category,
-                mode,
-                "zh-hans" if locale == "zh_CN" else "en",
-                org if category == "media" else "",
-                f"PC-{i:06d}" if category == "media" else "",
-            ]
+            {
+                "email": f"delegate{i:05d}@{locale.lower().replace('_', '-')}.example.org",
+                "given_name": given,
+                "family_name": family,
+                "given_name_latin": to_latin(given) if latin else "",
+                "family_name_latin": to_latin(family) if latin else "",
+                "name_order": order,
+                "title": random.choice(["", "", "Dr.", "Prof.", "H.E."]),
+                "position": fake.job()[:200],
+                "organization": org,
+                "organization_latin": to_latin(org) if latin else "",
+                "organization_type": ORG_TYPE[category],
+                "country": random.choice(countries),
+                "phone": fake.phone_number()[:40],
+                "category": category,
+                "attendance_mode": mode,
+                "language": "zh-hans" if locale == "zh_CN" else "en",
+                "outlet": org if category == "media" else "",
+                "press_card_number": f"PC-{i:06d}" if category == "media" else "",
+            }
         )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
@@ -215,7 +196,8 @@ def generate_csv(rows: int, seed: int = 42) -> bytes:
 
 def raw_import(vendor: str, data: bytes) -> float:
     conn, ph = raw_connection(vendor)
-    columns = HEADER
+    from summit.registration.imports import COLUMNS as columns
+
     try:
         cur = conn.cursor()
         cur.execute("DROP TABLE IF EXISTS bench_scratch_participant")
