@@ -8,10 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from summit.core.models import AuditEntry
 
 
-def record(*, actor, action: str, obj: models.Model, reason: str = "", data: dict | None = None, event=None):
+def entry(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    reason: str = "",
+    data: dict | None = None,
+    event=None,
+    created_at=None,
+):
+    """An unsaved audit entry (for bulk_create); :func:`record` saves one at once."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEntry.objects.create(
+    extra = {"created_at": created_at} if created_at is not None else {}
+    return AuditEntry(
         event=event if event is not None else getattr(obj, "event", None),
         actor=actor,
         action=action,
@@ -19,7 +30,14 @@ def record(*, actor, action: str, obj: models.Model, reason: str = "", data: dic
         object_id=str(obj.pk),
         reason=reason or "",
         data=data or {},
+        **extra,
     )
+
+
+def record(*, actor, action: str, obj: models.Model, reason: str = "", data: dict | None = None, event=None):
+    item = entry(actor=actor, action=action, obj=obj, reason=reason, data=data, event=event)
+    item.save()
+    return item
 
 
 def entries_for(obj: models.Model):

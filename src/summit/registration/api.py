@@ -19,16 +19,13 @@ from pydantic import ConfigDict
 
 from summit.api.auth import token_event
 from summit.core.errors import MAX_ID, ValidationFailed, as_id
+from summit.core.http import base_url
 from summit.registration import services
 from summit.registration.models import InvitationCode, Participant
 
 router = Router(tags=["participants"])
 
 MAX_PAGE = 500
-
-
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
 
 
 # --- output ------------------------------------------------------------------------------------------------
@@ -284,7 +281,7 @@ def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
         invitation_code=payload.invitation_code or None,
         actor=request.auth.user,
         notify=payload.notify,
-        base_url=_base_url(request),
+        base_url=base_url(request),
         staff=True,
     )
     return Status(201, _reload(participant))
@@ -303,7 +300,7 @@ def bulk_status(request: HttpRequest, slug: str, payload: BulkStatusIn):
         actor=request.auth.user,
         reason=payload.reason,
         notify=payload.notify,
-        base_url=_base_url(request),
+        base_url=base_url(request),
     )
     return {"status_counts": _event_counts(event)}
 
@@ -340,7 +337,7 @@ def change_status(request: HttpRequest, slug: str, participant_id: int, payload:
             participant=participant,
             actor=request.auth.user,
             reason=payload.reason,
-            base_url=_base_url(request),
+            base_url=base_url(request),
         )
     else:
         participant = services.decide(
@@ -349,7 +346,7 @@ def change_status(request: HttpRequest, slug: str, participant_id: int, payload:
             actor=request.auth.user,
             reason=payload.reason,
             notify=payload.notify,
-            base_url=_base_url(request),
+            base_url=base_url(request),
         )
     return _reload(participant)
 
@@ -366,7 +363,7 @@ def change_mode(request: HttpRequest, slug: str, participant_id: int, payload: M
         participant=participant,
         mode=payload.attendance_mode.strip().lower(),
         actor=request.auth.user,
-        base_url=_base_url(request),
+        base_url=base_url(request),
     )
     return _reload(participant)
 
@@ -385,7 +382,7 @@ def _invitation_out(request: HttpRequest, event, invitation: InvitationCode, rev
         "expires_at": invitation.expires_at,
         "note": invitation.note,
         "state": services.invitation_state(invitation, revoked=invitation.pk in revoked),
-        "link": services.invitation_link(event, invitation.code, _base_url(request)),
+        "link": services.invitation_link(event, invitation.code, base_url(request)),
         "created_at": invitation.created_at,
     }
 
@@ -456,6 +453,6 @@ def import_file(
         actor=request.auth.user,
         default_category=default_category,
         notify=notify,
-        base_url=_base_url(request),
+        base_url=base_url(request),
     )
     return Status(201, {"created": len(result.created), "status_counts": _event_counts(event)})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from summit.core import roles
 from summit.core.errors import SummitError
+from summit.core.http import base_url
 from summit.events.services import get_event
 from summit.registration import imports
 from summit.registration.models import Participant
@@ -54,10 +55,6 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 def import_participants(request, slug):
     event = get_event(slug)
     roles.require(roles.can_accredit(request.user, event))
@@ -74,7 +71,7 @@ def import_participants(request, slug):
                     actor=request.user,
                     default_category=form.cleaned_data["default_category"],
                     notify=form.cleaned_data["notify"],
-                    base_url=_base_url(request),
+                    base_url=base_url(request),
                 )
             except SummitError as exc:
                 errors = exc.errors or [

@@ -19,6 +19,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from summit.core import audit
 from summit.core.errors import ValidationFailed
 from summit.core.locking import lock_one, write_transaction
 from summit.core.models import AuditEntry
@@ -450,14 +451,13 @@ def _store(event: Event, rows: list[_Row], *, actor, progress, total: int) -> Im
         left = onsite_left[category.pk]
         waitlist_position = None
         decided_at = None
-        if c["attendance_mode"] == Participant.ONSITE and left is not None and left <= 0:
-            status = Participant.WAITLISTED
+        status = services.initial_status(
+            category, c["attendance_mode"], onsite_full=left is not None and left <= 0
+        )
+        if status == Participant.WAITLISTED:
             category.waitlist_seq += 1
             waitlist_position = category.waitlist_seq
-        elif category.needs_approval:
-            status = Participant.SUBMITTED
-        else:
-            status = Participant.APPROVED
+        elif status == Participant.APPROVED:
             decided_at = now
             if c["attendance_mode"] == Participant.ONSITE and left is not None:
                 onsite_left[category.pk] = left - 1
@@ -491,16 +491,13 @@ def _store(event: Event, rows: list[_Row], *, actor, progress, total: int) -> Im
     for category in locked.values():
         Category.objects.filter(pk=category.pk).update(waitlist_seq=category.waitlist_seq)
 
-    actor_or_none = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    label = Participant._meta.label_lower
     AuditEntry.objects.bulk_create(
         [
-            AuditEntry(
-                event=event,
-                actor=actor_or_none,
+            audit.entry(
+                actor=actor,
                 action="participant.imported",
-                object_type=label,
-                object_id=str(p.pk),
+                obj=p,
+                event=event,
                 data={
                     "status": p.status,
                     "category": p.category.code,

@@ -23,6 +23,7 @@ from django_countries import countries
 
 from summit.core import audit, roles
 from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
+from summit.core.http import base_url
 from summit.events.services import get_event
 from summit.registration import exports, services
 from summit.registration.models import ApiToken, InvitationCode, Participant
@@ -137,7 +138,7 @@ def decide(request, slug):
             status=status,
             actor=request.user,
             reason=request.POST.get("reason", ""),
-            base_url=request.build_absolute_uri("/"),
+            base_url=base_url(request),
         )
     except NotFound:
         # A participant of another event (or a removed one): 404 like every other foreign object.
@@ -346,7 +347,7 @@ def invitations(request, slug):
     )
     revoked = services.revoked_invitation_ids(event)
     labels = services.invitation_state_labels()
-    base_url = request.build_absolute_uri("/")
+    site = base_url(request)
     rows = []
     for invitation in page:
         state = services.invitation_state(invitation, revoked=invitation.pk in revoked)
@@ -355,7 +356,7 @@ def invitations(request, slug):
                 "invitation": invitation,
                 "state": state,
                 "state_label": labels[state],
-                "link": services.invitation_link(event, invitation.code, base_url),
+                "link": services.invitation_link(event, invitation.code, site),
             }
         )
     return render(

@@ -620,8 +620,9 @@ def register(
     return participant
 
 
-def _initial_status(category: Category, mode: str) -> str:
-    if mode == Participant.ONSITE and onsite_full(category):
+def initial_status(category: Category, mode: str, *, onsite_full: bool) -> str:
+    """The status a new registration starts in (form, API and import alike)."""
+    if mode == Participant.ONSITE and onsite_full:
         return Participant.WAITLISTED
     return Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
 
@@ -637,7 +638,7 @@ def _create_participant(event: Event, category: Category, cleaned: dict, *, invi
         type=cleaned["organization_type"],
         country=cleaned["country"],
     )
-    status = _initial_status(category, cleaned["attendance_mode"])
+    status = initial_status(category, cleaned["attendance_mode"], onsite_full=onsite_full(category))
     participant = Participant(
         event=event,
         user=user,

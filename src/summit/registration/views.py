@@ -11,14 +11,11 @@ from django.views.decorators.http import require_POST
 
 from summit.core import roles
 from summit.core.errors import NotFound, SummitError
+from summit.core.http import base_url
 from summit.events.services import get_event
 from summit.registration import services
 from summit.registration.forms import EditForm, RegistrationForm, SignInForm
 from summit.registration.models import Participant
-
-
-def base_url(request) -> str:
-    return request.build_absolute_uri("/")
 
 
 def posted(request):

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from summit.core import audit
 from summit.core.models import AuditEntry
 from summit.core.testing import standard_categories
 from summit.events.models import Event, EventRole, Room, Venue, Zone
@@ -614,12 +615,11 @@ class DemoBuilder:
             note="Booth staff passes for Nordlicht Daten",
         )
         AuditEntry.objects.bulk_create(
-            AuditEntry(
-                event=ev,
+            audit.entry(
                 actor=self.organizer,
                 action="invitation.created",
-                object_type="registration.invitationcode",
-                object_id=str(inv.pk),
+                obj=inv,
+                event=ev,
                 data={"category": inv.category.code, "max_uses": inv.max_uses},
                 created_at=self.now - timedelta(days=90),
             )
@@ -867,12 +867,11 @@ class DemoBuilder:
         decided = [p for p in self.people if p.status in services.DECISION_STATUSES and p.decided_at and p.pk]
         sample = self.rng.sample(decided, min(len(decided), 200))
         AuditEntry.objects.bulk_create(
-            AuditEntry(
-                event=self.event,
+            audit.entry(
                 actor=self.officer,
                 action=f"participant.{p.status}",
-                object_type=p._meta.label_lower,
-                object_id=str(p.pk),
+                obj=p,
+                event=self.event,
                 reason=p.decision_reason,
                 data={"from": Participant.SUBMITTED, "to": p.status},
                 created_at=p.decided_at,
