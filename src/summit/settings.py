@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "summit.core",
     "summit.events",
     "summit.registration",
+    "summit.program",
     "summit.api",
 ]
 

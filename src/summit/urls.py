@@ -12,7 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("signin/<str:token>/", magic, name="magic"),
+    path("events/<slug:slug>/manage/program/", include("summit.program.manage_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),
+    path("events/<slug:slug>/", include("summit.program.export_urls")),
+    path("events/<slug:slug>/", include("summit.program.urls")),
     path("events/<slug:slug>/", include("summit.registration.urls")),
     path("events/<slug:slug>/", include("summit.events.urls")),
 ]

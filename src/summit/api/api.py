@@ -124,10 +124,12 @@ def http_error(request, exc: HttpError):
 
 def _add_routers() -> None:
     from summit.events.api import router as events_router
+    from summit.program.api import router as program_router
     from summit.registration.api import router as registration_router
 
     api.add_router("/events/", events_router)
     api.add_router("/events/", registration_router)
+    api.add_router("/events/", program_router)
 
 
 _add_routers()

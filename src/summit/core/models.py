@@ -73,3 +73,25 @@ class AuditEntry(models.Model):
         from summit.core.audit import action_label
 
         return action_label(self.action)
+
+
+class IdempotencyKey(models.Model):
+    """The first result of a request sent with an idempotency key, so a repeat returns it (design.md §3).
+
+    ``owner`` scopes keys (for example ``participant:42``): two people may pick the same key. The
+    ``fingerprint`` is the operation and its arguments; the same key with a different request is refused.
+    """
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=200)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_unique_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner}:{self.key}"

@@ -168,3 +168,58 @@ PNG_BYTES = bytes.fromhex(
 )
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+
+
+# --- program ------------------------------------------------------------------------------------------------
+
+
+def make_forum(event: Event, slug: str | None = None, **extra):
+    from summit.program.models import Forum
+
+    n = next(_seq)
+    defaults = dict(title_en=f"Forum {n}", title_zh=f"分论坛 {n}", topic="governance", order=n)
+    defaults.update(extra)
+    return Forum.objects.create(event=event, slug=slug or f"forum-{n}", **defaults)
+
+
+def make_session(event: Event, forum=None, *, start=None, minutes: int = 90, **extra):
+    """A session on the event's first day (09:00 local unless ``start`` is given)."""
+    from datetime import timedelta
+
+    from summit.program.models import Session
+
+    forum = forum or make_forum(event)
+    start = start or event.start
+    n = next(_seq)
+    defaults = dict(
+        title_en=f"Session {n}", title_zh=f"会议 {n}", capacity=10, online=True, languages=["en", "zh"]
+    )
+    defaults.update(extra)
+    return Session.objects.create(
+        event=event, forum=forum, start=start, end=start + timedelta(minutes=minutes), **defaults
+    )
+
+
+def make_delegate(event: Event, category: Category | None = None, **extra) -> Participant:
+    """An approved on-site participant, ready to book."""
+    category = category or Category.objects.filter(event=event).first() or make_category(event)
+    extra.setdefault("status", Participant.APPROVED)
+    return make_participant(event, category, **extra)
+
+
+def booking_without_lock(race_window: float = 0.02):
+    """Turn booking's seat lock off (race tests only: they prove the race exists before proving the fix)."""
+    from contextlib import contextmanager
+
+    from summit.program import services
+
+    @contextmanager
+    def switch():
+        old = services.LOCKING, services.RACE_WINDOW_SECONDS
+        services.LOCKING, services.RACE_WINDOW_SECONDS = False, race_window
+        try:
+            yield
+        finally:
+            services.LOCKING, services.RACE_WINDOW_SECONDS = old
+
+    return switch()

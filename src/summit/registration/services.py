@@ -873,6 +873,8 @@ def decide_many(
                 data={"from": old, "to": status},
             )
             changed.append(p)
+            if old == Participant.APPROVED:
+                _release_bookings(p, actor=actor, base_url=base_url)
             if freed:
                 _promote_waitlisted(p.category, actor=actor, base_url=base_url, exclude=ids)
         if notify:
@@ -930,9 +932,17 @@ def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) 
         audit.record(
             actor=actor, action="participant.cancelled", obj=participant, reason=reason, data={"from": old}
         )
+        _release_bookings(participant, actor=actor, base_url=base_url)
         if freed:
             _promote_waitlisted(category, actor=actor, base_url=base_url)
     return participant
+
+
+def _release_bookings(participant: Participant, *, actor, online_only: bool = False, base_url=None) -> None:
+    """Seats and waitlist spots in sessions go with the registration (only approved people hold them)."""
+    from summit.program.services import release_participant
+
+    release_participant(participant=participant, actor=actor, online_only=online_only, base_url=base_url)
 
 
 def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) -> Participant:
@@ -990,6 +1000,8 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             obj=participant,
             data={"to": mode, "status_from": old_status, "status_to": participant.status},
         )
+        if mode == Participant.ONLINE:
+            _release_bookings(participant, actor=actor, online_only=True, base_url=base_url)
         if freed:
             _promote_waitlisted(category, actor=actor, base_url=base_url)
     return participant

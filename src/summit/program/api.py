@@ -1,0 +1,5 @@
+"""Program API: forums, sessions, speakers, bookings."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

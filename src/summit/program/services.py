@@ -1,0 +1,774 @@
+"""Every change to the program and its bookings goes through here (design.md §2 and §3).
+
+Booking rules, in one place:
+- an approved participant books a session on-site (a seat) or online (no limit unless one is set);
+  someone who attends online cannot take a seat;
+- a full session answers :class:`SessionFull`, which offers the waitlist or an online place; with
+  ``join_waitlist=True`` the participant joins the waitlist, FIFO by a monotonic position;
+- a freed seat (cancellation, removal, capacity increase) goes to the first on the waitlist in the same
+  transaction, and they get an e-mail;
+- a session overlapping one the participant already holds (booked or waitlisted) is refused with
+  :class:`TimeConflict` naming it; ``replace=`` swaps the two atomically (never both, never neither);
+- every booking call carries an idempotency key; a repeat returns the first result.
+
+The session row is the capacity row: booking locks it, then counts, then writes, in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from summit.core import audit, idempotency, mail
+from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from summit.core.locking import lock, lock_one, write_transaction
+from summit.events.models import Event
+from summit.program.models import AgendaFeed, Booking, Forum, Session, Speaker, Talk
+from summit.registration.models import Participant
+
+# Test-only switch (design.md §3: prove the race before the fix). With it off, ``book`` counts the seats
+# outside the write transaction and writes later, the classic check-then-act bug, and
+# ``RACE_WINDOW_SECONDS`` widens the gap. Never turned off outside tests: see ``testing.booking_without_lock``.
+LOCKING = True
+RACE_WINDOW_SECONDS = 0.0
+
+
+class SessionFull(Conflict):
+    code = "full"
+
+    def __init__(self, session: Session, *, mode: str):
+        self.offers = []
+        if mode == Booking.ONSITE:
+            self.offers = ["waitlist"] + (["online"] if session.online else [])
+            if session.online:
+                message = _(
+                    "All on-site seats of “%(session)s” are taken. You can join the waitlist, or take an online "
+                    "place instead."
+                ) % {"session": session.tr_title}
+            else:
+                message = _("All on-site seats of “%(session)s” are taken. You can join the waitlist.") % {
+                    "session": session.tr_title
+                }
+        else:
+            message = _("All online places of “%(session)s” are taken.") % {"session": session.tr_title}
+        super().__init__(message)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "offers": self.offers}
+
+
+class TimeConflict(Conflict):
+    code = "time_conflict"
+
+    def __init__(self, other: Session, booking: Booking):
+        self.other = other
+        self.booking = booking
+        local = timezone.localtime(other.start, _zone(other))
+        super().__init__(
+            _(
+                "This session overlaps “%(other)s” (%(day)s %(time)s), which you already hold. "
+                "Cancel that one first, or switch to this one."
+            )
+            % {"other": other.tr_title, "day": local.strftime("%Y-%m-%d"), "time": local.strftime("%H:%M")}
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            **super().as_dict(),
+            "conflicting_session": self.other.pk,
+            "conflicting_booking": self.booking.pk,
+        }
+
+
+def _zone(session: Session):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(session.event.time_zone)
+
+
+@dataclass
+class BookingOutcome:
+    booking: Booking
+    replayed: bool = False
+    replaced: Booking | None = None
+
+    def as_dict(self) -> dict:
+        return booking_dict(self.booking)
+
+
+def booking_dict(booking: Booking) -> dict:
+    return {
+        "id": booking.pk,
+        "session": booking.session_id,
+        "mode": booking.mode,
+        "status": booking.status,
+        "waitlist_position": waitlist_rank(booking) if booking.status == Booking.WAITLISTED else None,
+    }
+
+
+def waitlist_rank(booking: Booking) -> int:
+    """1 for the first person on the waitlist, and so on (positions themselves only ever grow)."""
+    return (
+        Booking.objects.filter(
+            session_id=booking.session_id,
+            status=Booking.WAITLISTED,
+            waitlist_position__lt=booking.waitlist_position,
+        ).count()
+        + 1
+    )
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def get_session(event: Event, session_id) -> Session:
+    from summit.core.errors import as_id
+
+    pk = as_id(session_id)
+    session = (
+        Session.objects.select_related("event", "forum", "room").filter(event=event, pk=pk).first()
+        if pk
+        else None
+    )
+    if session is None:
+        raise NotFound(_("There is no such session in this event."), code="session_not_found")
+    return session
+
+
+def onsite_taken(session: Session) -> int:
+    return Booking.objects.filter(session=session, status=Booking.BOOKED, mode=Booking.ONSITE).count()
+
+
+def online_taken(session: Session) -> int:
+    return Booking.objects.filter(session=session, status=Booking.BOOKED, mode=Booking.ONLINE).count()
+
+
+def with_counts(queryset):
+    """Annotate sessions with ``seats_taken``, ``online_taken`` and ``waitlist_count`` in the same query."""
+    return queryset.annotate(
+        seats_taken=Count(
+            "bookings", filter=Q(bookings__status=Booking.BOOKED, bookings__mode=Booking.ONSITE)
+        ),
+        online_count=Count(
+            "bookings", filter=Q(bookings__status=Booking.BOOKED, bookings__mode=Booking.ONLINE)
+        ),
+        waitlist_count=Count("bookings", filter=Q(bookings__status=Booking.WAITLISTED)),
+    )
+
+
+def active_bookings(participant: Participant):
+    return (
+        Booking.objects.filter(participant=participant, status__in=Booking.ACTIVE)
+        .select_related("session", "session__event", "session__forum", "session__room")
+        .order_by("session__start", "session_id")
+    )
+
+
+# --- booking ------------------------------------------------------------------------------------------------
+
+
+def _check_bookable(session: Session, participant: Participant, mode: str) -> None:
+    if session.event_id != participant.event_id:
+        raise NotFound(_("There is no such session in this event."), code="session_not_found")
+    if session.status == Session.CANCELLED:
+        raise Conflict(_("This session has been cancelled."), code="session_cancelled")
+    if participant.status != Participant.APPROVED:
+        raise Forbidden(
+            _("Only approved participants can book sessions; your registration is “%(status)s”.")
+            % {"status": participant.get_status_display()},
+            code="not_approved",
+        )
+    if session.end <= timezone.now():
+        raise Conflict(_("This session is over."), code="session_over")
+    if mode == Booking.ONSITE:
+        if participant.attendance_mode != Participant.ONSITE:
+            raise Conflict(
+                _(
+                    "You attend online, so you cannot take an on-site seat. Book an online place, or switch "
+                    "your registration to on-site first."
+                ),
+                code="online_only",
+            )
+        if session.capacity == 0:
+            raise Conflict(_("This session has no on-site seats; join it online."), code="no_seats")
+    elif not session.online:
+        raise Conflict(_("This session is not offered online."), code="not_online")
+
+
+def _clean_mode(mode) -> str:
+    if mode not in (Booking.ONSITE, Booking.ONLINE):
+        raise ValidationFailed(
+            _("Choose “onsite” for a seat or “online” for an online place."),
+            code="invalid_mode",
+            field="mode",
+        )
+    return mode
+
+
+def _check_overlaps(session: Session, held: list[Booking], replace: Booking | None) -> None:
+    for booking in held:
+        if booking.session_id == session.pk:
+            raise Conflict(
+                _("You are already on the waitlist of this session.")
+                if booking.status == Booking.WAITLISTED
+                else _("You have already booked this session."),
+                code="already_booked",
+            )
+    for booking in held:
+        if replace is not None and booking.pk == replace.pk:
+            continue
+        if booking.session.overlaps(session):
+            raise TimeConflict(booking.session, booking)
+
+
+def _replay(result: dict) -> BookingOutcome:
+    booking = Booking.objects.select_related("session", "session__event").get(pk=result["id"])
+    return BookingOutcome(booking=booking, replayed=True)
+
+
+def _status_for(session: Session, mode: str, *, join_waitlist: bool, seats_taken: int, online_count: int):
+    if mode == Booking.ONSITE:
+        if seats_taken < session.capacity:
+            return Booking.BOOKED
+        if join_waitlist:
+            return Booking.WAITLISTED
+        raise SessionFull(session, mode=mode)
+    if session.online_limit is not None and online_count >= session.online_limit:
+        raise SessionFull(session, mode=mode)
+    return Booking.BOOKED
+
+
+def book(
+    *,
+    session: Session,
+    participant: Participant,
+    mode: str,
+    idempotency_key,
+    actor=None,
+    join_waitlist: bool = False,
+    replace: Booking | None = None,
+    base_url: str | None = None,
+) -> BookingOutcome:
+    """Book ``session`` for ``participant``; see the module docstring for the rules."""
+    key = idempotency.clean_key(idempotency_key)
+    mode = _clean_mode(mode)
+    owner = f"participant:{participant.pk}"
+    fingerprint = f"book:{session.pk}:{mode}:{int(bool(join_waitlist))}:{replace.pk if replace else ''}"
+    stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
+    if stored is not None:
+        return _replay(stored)
+    _check_bookable(session, participant, mode)
+    if replace is not None and replace.participant_id != participant.pk:
+        raise NotFound(_("There is no such booking."), code="booking_not_found")
+
+    if not LOCKING:
+        return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
+
+    held = list(active_bookings(participant))
+    _check_overlaps(session, held, replace)
+    if mode == Booking.ONSITE and not join_waitlist and replace is None:
+        # Full already: answer without taking the write lock. A seat freed a moment later goes to the
+        # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people who
+        # missed out does not queue behind the ones who got in.
+        if onsite_taken(session) >= session.capacity:
+            raise SessionFull(session, mode=mode)
+
+    with write_transaction():
+        ids = sorted({session.pk} | ({replace.session_id} if replace else set()))
+        locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids).select_related("event"))}
+        session = locked[session.pk]
+        stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
+        if stored is not None:  # the same request committed while this one waited for the lock
+            return _replay(stored)
+        participant = Participant.objects.select_related("event").get(pk=participant.pk)
+        _check_bookable(session, participant, mode)
+        held = list(active_bookings(participant))
+        if replace is not None:
+            replace = next((b for b in held if b.pk == replace.pk), None)
+            if replace is None:
+                raise Conflict(_("The booking to switch from is no longer active."), code="replace_inactive")
+        _check_overlaps(session, held, replace)
+        if replace is not None:
+            _cancel_locked(
+                replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
+            )
+        status = _status_for(
+            session,
+            mode,
+            join_waitlist=join_waitlist,
+            seats_taken=onsite_taken(session) if mode == Booking.ONSITE else 0,
+            online_count=online_taken(session)
+            if mode == Booking.ONLINE and session.online_limit is not None
+            else 0,
+        )
+        booking = _create(session, participant, mode, status)
+        idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
+    return BookingOutcome(booking=booking, replaced=replace)
+
+
+def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:
+    position = None
+    if status == Booking.WAITLISTED:
+        session.waitlist_seq += 1
+        Session.objects.filter(pk=session.pk).update(waitlist_seq=session.waitlist_seq)
+        position = session.waitlist_seq
+    booking = Booking.objects.create(
+        session=session, participant=participant, mode=mode, status=status, waitlist_position=position
+    )
+    booking.session = session
+    booking.participant = participant
+    return booking
+
+
+def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint) -> BookingOutcome:
+    """The broken version, for the race test only: count now, write later, in separate transactions."""
+    held = list(active_bookings(participant))
+    _check_overlaps(session, held, None)
+    seats = onsite_taken(session)
+    online = online_taken(session)
+    if RACE_WINDOW_SECONDS:
+        time.sleep(RACE_WINDOW_SECONDS)
+    status = _status_for(session, mode, join_waitlist=join_waitlist, seats_taken=seats, online_count=online)
+    with transaction.atomic():
+        session = Session.objects.get(pk=session.pk)
+        booking = _create(session, participant, mode, status)
+        idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
+    return BookingOutcome(booking=booking)
+
+
+def cancel_booking(*, booking: Booking, actor, reason: str = "", base_url: str | None = None) -> Booking:
+    """Cancel a seat, online place or waitlist spot. A freed seat goes to the first on the waitlist."""
+    with write_transaction():
+        session = lock_one(Session.objects.filter(pk=booking.session_id).select_related("event"))
+        booking = Booking.objects.select_related("participant", "participant__event").get(pk=booking.pk)
+        if booking.status == Booking.CANCELLED:
+            raise Conflict(_("This booking is already cancelled."), code="already_cancelled")
+        _cancel_locked(booking, session, actor=actor, reason=reason, base_url=base_url)
+    return booking
+
+
+def _cancel_locked(booking: Booking, session: Session, *, actor, reason: str = "", base_url=None) -> None:
+    """Cancel inside a transaction that holds the session's lock; promote if a seat was freed."""
+    freed_seat = booking.status == Booking.BOOKED and booking.mode == Booking.ONSITE
+    booking.status = Booking.CANCELLED
+    booking.waitlist_position = None
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["status", "waitlist_position", "cancelled_at"])
+    if actor is not None and getattr(actor, "pk", None) != getattr(booking.participant, "user_id", None):
+        audit.record(
+            actor=actor,
+            action="booking.removed",
+            obj=booking,
+            reason=reason,
+            event=session.event,
+            data={"session": session.pk, "participant": booking.participant_id},
+        )
+    if freed_seat:
+        promote_waitlisted(session, actor=actor, base_url=base_url)
+
+
+def promote_waitlisted(session: Session, *, actor=None, base_url: str | None = None) -> list[Booking]:
+    """Give free seats to the first people on the waitlist (the caller holds the session's lock)."""
+    free = session.capacity - onsite_taken(session)
+    if free <= 0:
+        return []
+    promoted = list(
+        Booking.objects.filter(session=session, status=Booking.WAITLISTED)
+        .select_related("participant", "participant__event")
+        .order_by("waitlist_position", "pk")[:free]
+    )
+    now = timezone.now()
+    for booking in promoted:
+        booking.status = Booking.BOOKED
+        booking.mode = Booking.ONSITE
+        booking.waitlist_position = None
+        booking.promoted_at = now
+        booking.save(update_fields=["status", "mode", "waitlist_position", "promoted_at"])
+        audit.record(
+            actor=actor,
+            action="booking.promoted",
+            obj=booking,
+            event=session.event,
+            data={"session": session.pk, "participant": booking.participant_id},
+        )
+        _send_promoted_mail(booking, session, base_url=base_url)
+    return promoted
+
+
+def _send_promoted_mail(booking: Booking, session: Session, *, base_url=None) -> None:
+    from summit.registration.services import issue_magic_link
+
+    participant = booking.participant
+    link = issue_magic_link(participant=participant, base_url=base_url)
+    mail.send(
+        to=participant.email,
+        template="program/mail/promoted",
+        language=participant.language,
+        context={
+            "participant": participant,
+            "event": session.event,
+            "session": session,
+            "link": link,
+            "start": timezone.localtime(session.start, _zone(session)),
+        },
+    )
+
+
+def release_participant(*, participant: Participant, actor, online_only: bool = False, base_url=None) -> None:
+    """A participant who cancels gives up every place; one who goes online gives up seats and waitlist spots.
+
+    Called by the registration services inside their own transaction. Seats of sessions offered online
+    become online places; the rest are cancelled, and each freed seat goes to that session's waitlist.
+    """
+    held = list(
+        Booking.objects.filter(participant=participant, status__in=Booking.ACTIVE).values_list(
+            "pk", "session_id", "mode"
+        )
+    )
+    if online_only:
+        held = [row for row in held if row[2] == Booking.ONSITE]
+    if not held:
+        return
+    sessions = {
+        s.pk: s for s in lock(Session.objects.filter(pk__in={row[1] for row in held}).select_related("event"))
+    }
+    for booking in Booking.objects.filter(pk__in=[row[0] for row in held]).select_related("participant"):
+        session = sessions[booking.session_id]
+        if (
+            online_only
+            and booking.status == Booking.BOOKED
+            and session.online
+            and session.online_limit is None
+        ):
+            booking.mode = Booking.ONLINE
+            booking.save(update_fields=["mode"])
+            promote_waitlisted(session, actor=actor, base_url=base_url)
+        else:
+            _cancel_locked(booking, session, actor=actor, reason="registration", base_url=base_url)
+
+
+# --- editing the program ------------------------------------------------------------------------------------
+
+
+SESSION_FIELDS = (
+    "forum",
+    "title_en",
+    "title_zh",
+    "abstract_en",
+    "abstract_zh",
+    "start",
+    "end",
+    "room",
+    "capacity",
+    "online",
+    "online_limit",
+    "languages",
+    "interpretation",
+)
+
+
+def _validate_session(event: Event, data: dict, *, current: Session | None) -> dict:
+    from summit.program.models import LANGUAGE_CODES
+
+    errors = []
+    forum = data.get("forum", current.forum if current else None)
+    if forum is None or forum.event_id != event.pk:
+        errors.append(("forum", _("Choose a forum of this event.")))
+    title = (data.get("title_en", current.title_en if current else "") or "").strip()
+    if not title:
+        errors.append(("title_en", _("Give the session an English title.")))
+    start = data.get("start", current.start if current else None)
+    end = data.get("end", current.end if current else None)
+    if start is None:
+        errors.append(("start", _("Give the start time.")))
+    if end is None:
+        errors.append(("end", _("Give the end time.")))
+    if start is not None and end is not None and end <= start:
+        errors.append(("end", _("The session must end after it starts.")))
+    room = data.get("room", current.room if current else None)
+    if room is not None and room.event_id != event.pk:
+        errors.append(("room", _("Choose a room of this event.")))
+    capacity = data.get("capacity", current.capacity if current else 0)
+    if capacity is None or not isinstance(capacity, int) or capacity < 0:
+        errors.append(("capacity", _("The number of seats must be 0 or more.")))
+    limit = data.get("online_limit", current.online_limit if current else None)
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        errors.append(("online_limit", _("The online limit must be 0 or more, or empty for no limit.")))
+    languages = data.get("languages", current.languages if current else [])
+    unknown = [code for code in (languages or []) if code not in LANGUAGE_CODES]
+    if unknown:
+        errors.append(
+            ("languages", _("Unknown language: %(codes)s.") % {"codes": ", ".join(map(str, unknown))})
+        )
+    if errors:
+        field, message = errors[0]
+        raise ValidationFailed(
+            message,
+            field=field,
+            errors=[{"field": f, "code": "invalid", "detail": str(m)} for f, m in errors],
+        )
+    return data
+
+
+def save_session(
+    *, event: Event, data: dict, actor, session: Session | None = None, base_url=None
+) -> Session:
+    """Create a session, or change one. Fewer seats than are booked is refused; more seats promote."""
+    data = {k: v for k, v in data.items() if k in SESSION_FIELDS}
+    _validate_session(event, data, current=session)
+    with write_transaction():
+        if session is None:
+            session = Session(event=event, **data)
+            session.save()
+            audit.record(actor=actor, action="session.created", obj=session, event=event)
+            return session
+        session = lock_one(Session.objects.filter(pk=session.pk, event=event).select_related("event"))
+        if session is None:
+            raise NotFound(_("There is no such session in this event."), code="session_not_found")
+        old_capacity = session.capacity
+        if "capacity" in data and data["capacity"] < old_capacity:
+            taken = onsite_taken(session)
+            if data["capacity"] < taken:
+                raise Conflict(
+                    _(
+                        "%(taken)s seats are booked, so the session cannot have fewer than %(taken)s seats. "
+                        "Remove bookings first."
+                    )
+                    % {"taken": taken},
+                    code="capacity_below_booked",
+                    field="capacity",
+                )
+        for field, value in data.items():
+            setattr(session, field, value)
+        session.save()
+        audit.record(
+            actor=actor,
+            action="session.updated",
+            obj=session,
+            event=event,
+            data={"capacity": [old_capacity, session.capacity]} if old_capacity != session.capacity else {},
+        )
+        if session.capacity > old_capacity:
+            promote_waitlisted(session, actor=actor, base_url=base_url)
+    return session
+
+
+def cancel_session(*, session: Session, actor, reason: str = "") -> Session:
+    """Cancel a whole session: every booking and waitlist spot goes with it."""
+    with write_transaction():
+        session = lock_one(Session.objects.filter(pk=session.pk).select_related("event"))
+        if session.status == Session.CANCELLED:
+            raise Conflict(_("This session is already cancelled."), code="already_cancelled")
+        session.status = Session.CANCELLED
+        session.save(update_fields=["status", "updated_at"])
+        Booking.objects.filter(session=session, status__in=Booking.ACTIVE).update(
+            status=Booking.CANCELLED, waitlist_position=None, cancelled_at=timezone.now()
+        )
+        audit.record(actor=actor, action="session.cancelled", obj=session, reason=reason, event=session.event)
+    return session
+
+
+FORUM_FIELDS = (
+    "slug",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "topic",
+    "host_organization",
+    "room",
+    "order",
+)
+
+
+def save_forum(*, event: Event, data: dict, actor, forum: Forum | None = None, moderators=None) -> Forum:
+    data = {k: v for k, v in data.items() if k in FORUM_FIELDS}
+    title = (data.get("title_en", forum.title_en if forum else "") or "").strip()
+    if not title:
+        raise ValidationFailed(_("Give the forum an English title."), field="title_en")
+    slug = data.get("slug", forum.slug if forum else "")
+    if not slug:
+        raise ValidationFailed(_("Give the forum a short name for its address."), field="slug")
+    topic = data.get("topic", forum.topic if forum else "other")
+    if topic not in Forum.TOPIC_CODES:
+        raise ValidationFailed(_("Unknown topic."), field="topic")
+    for field in ("room", "host_organization"):
+        obj = data.get(field)
+        if obj is not None and obj.event_id != event.pk:
+            raise ValidationFailed(_("Choose one of this event's."), field=field)
+    if moderators is not None and any(m.event_id != event.pk for m in moderators):
+        raise ValidationFailed(_("Moderators must be participants of this event."), field="moderators")
+    with write_transaction():
+        if Forum.objects.filter(event=event, slug=slug).exclude(pk=forum.pk if forum else None).exists():
+            raise ValidationFailed(
+                _("Another forum already uses this short name."), field="slug", code="duplicate"
+            )
+        if forum is None:
+            forum = Forum.objects.create(event=event, **data)
+            action = "forum.created"
+        else:
+            for field, value in data.items():
+                setattr(forum, field, value)
+            forum.save()
+            action = "forum.updated"
+        if moderators is not None:
+            forum.moderators.set(moderators)
+        audit.record(actor=actor, action=action, obj=forum, event=event)
+    return forum
+
+
+SPEAKER_FIELDS = ("participant", "name", "name_latin", "affiliation", "bio_en", "bio_zh", "remote")
+
+
+def save_speaker(*, event: Event, data: dict, actor, speaker: Speaker | None = None, photo=None) -> Speaker:
+    from summit.registration.services import to_latin
+
+    data = {k: v for k, v in data.items() if k in SPEAKER_FIELDS}
+    participant = data.get("participant", speaker.participant if speaker else None)
+    if participant is not None and participant.event_id != event.pk:
+        raise ValidationFailed(_("Choose a participant of this event."), field="participant")
+    name = (data.get("name", speaker.name if speaker else "") or "").strip()
+    if not name and participant is not None:
+        name = participant.display_name
+        data["name"] = name
+    if not name:
+        raise ValidationFailed(_("Give the speaker's name."), field="name")
+    if not (data.get("name_latin", speaker.name_latin if speaker else "") or "").strip():
+        data["name_latin"] = participant.latin_name if participant is not None else to_latin(name)
+    with write_transaction():
+        if (
+            participant is not None
+            and (
+                Speaker.objects.filter(event=event, participant=participant).exclude(
+                    pk=speaker.pk if speaker else None
+                )
+            ).exists()
+        ):
+            raise ValidationFailed(
+                _("This participant already has a speaker profile."), field="participant", code="duplicate"
+            )
+        if speaker is None:
+            speaker = Speaker(event=event)
+        for field, value in data.items():
+            setattr(speaker, field, value)
+        if photo is not None:
+            speaker.photo = store_photo(photo)
+        speaker.save()
+        audit.record(actor=actor, action="speaker.saved", obj=speaker, event=event)
+    return speaker
+
+
+def update_own_profile(*, speaker: Speaker, actor, bio_en=None, bio_zh=None, photo=None) -> Speaker:
+    """A speaker edits their own biography and photo (nothing else)."""
+    if speaker.participant is None or speaker.participant.user_id != getattr(actor, "pk", None):
+        raise NotFound()
+    data = {}
+    if bio_en is not None:
+        data["bio_en"] = bio_en.strip()
+    if bio_zh is not None:
+        data["bio_zh"] = bio_zh.strip()
+    for field, value in data.items():
+        if len(value) > 5000:
+            raise ValidationFailed(_("The biography is too long (at most 5,000 characters)."), field=field)
+    with write_transaction():
+        for field, value in data.items():
+            setattr(speaker, field, value)
+        if photo is not None:
+            speaker.photo = store_photo(photo)
+        speaker.save()
+        audit.record(actor=actor, action="speaker.profile_updated", obj=speaker, event=speaker.event)
+    return speaker
+
+
+def store_photo(upload) -> str:
+    """Check a JPEG/PNG by its content and store it in private storage; returns the stored name."""
+    from summit.core.uploads import check_document, random_name
+    from summit.registration.models import private_storage
+
+    content_type, extension = check_document(upload, field="photo")
+    if content_type not in ("image/jpeg", "image/png"):
+        raise ValidationFailed(_("The photo must be a JPEG or PNG image."), code="file_type", field="photo")
+    return private_storage().save(f"speakers/{random_name(extension)}", upload)
+
+
+TALK_FIELDS = ("order", "title_en", "title_zh", "minutes")
+
+
+def save_talk(*, session: Session, data: dict, actor, talk: Talk | None = None, speakers=None) -> Talk:
+    data = {k: v for k, v in data.items() if k in TALK_FIELDS}
+    if not (data.get("title_en", talk.title_en if talk else "") or "").strip():
+        raise ValidationFailed(_("Give the talk an English title."), field="title_en")
+    minutes = data.get("minutes")
+    if minutes is not None and (not isinstance(minutes, int) or minutes <= 0 or minutes > 24 * 60):
+        raise ValidationFailed(
+            _("The length must be a number of minutes between 1 and 1440."), field="minutes"
+        )
+    if speakers is not None and any(s.event_id != session.event_id for s in speakers):
+        raise ValidationFailed(_("Speakers must belong to this event."), field="speakers")
+    with write_transaction():
+        if talk is None:
+            if "order" not in data:
+                data["order"] = Talk.objects.filter(session=session).count()
+            talk = Talk.objects.create(session=session, **data)
+        else:
+            for field, value in data.items():
+                setattr(talk, field, value)
+            talk.save()
+        if speakers is not None:
+            talk.speakers.set(speakers)
+        audit.record(actor=actor, action="talk.saved", obj=talk, event=session.event)
+    return talk
+
+
+def delete_talk(*, talk: Talk, actor) -> None:
+    with write_transaction():
+        audit.record(
+            actor=actor,
+            action="talk.deleted",
+            obj=talk,
+            event=talk.session.event,
+            data={"title": talk.title_en},
+        )
+        talk.delete()
+
+
+# --- the private agenda feed --------------------------------------------------------------------------------
+
+
+def agenda_feed(*, participant: Participant) -> AgendaFeed:
+    """The participant's active feed, created on first use."""
+    with write_transaction():
+        feed = AgendaFeed.objects.filter(participant=participant, revoked_at__isnull=True).first()
+        if feed is None:
+            feed = AgendaFeed.objects.create(participant=participant, token=secrets.token_urlsafe(24))
+    return feed
+
+
+def renew_agenda_feed(*, participant: Participant, actor) -> AgendaFeed:
+    """Revoke the current feed URL (it stops working at once) and hand out a new one."""
+    with write_transaction():
+        AgendaFeed.objects.filter(participant=participant, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        feed = AgendaFeed.objects.create(participant=participant, token=secrets.token_urlsafe(24))
+        audit.record(actor=actor, action="agenda_feed.renewed", obj=participant, event=participant.event)
+    return feed
+
+
+def participant_for_feed(token: str) -> Participant:
+    feed = (
+        AgendaFeed.objects.select_related("participant", "participant__event")
+        .filter(token=token or "", revoked_at__isnull=True)
+        .first()
+        if token and len(token) <= 64
+        else None
+    )
+    if feed is None:
+        raise NotFound(_("This calendar feed does not exist or has been revoked."), code="feed_revoked")
+    return feed.participant
