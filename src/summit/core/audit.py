@@ -60,6 +60,18 @@ ACTION_LABELS = {
     "invitation.expired": _("Invitation expired"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
+    "forum.created": _("Forum created"),
+    "forum.updated": _("Forum changed"),
+    "session.created": _("Session created"),
+    "session.updated": _("Session changed"),
+    "session.cancelled": _("Session cancelled"),
+    "speaker.saved": _("Speaker saved"),
+    "speaker.profile_updated": _("Speaker profile changed by the speaker"),
+    "talk.saved": _("Talk saved"),
+    "talk.deleted": _("Talk deleted"),
+    "booking.removed": _("Booking removed by the organizers"),
+    "booking.promoted": _("Moved up from the session waitlist"),
+    "agenda_feed.renewed": _("Calendar feed link renewed"),
 }
 
 
