@@ -270,14 +270,21 @@ def book(
     if not LOCKING:
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
-    held = list(active_bookings(participant))
-    _check_overlaps(session, held, replace)
-    if mode == Booking.ONSITE and not join_waitlist and replace is None:
-        # Full already: answer without taking the write lock. A seat freed a moment later goes to the
-        # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people who
-        # missed out does not queue behind the ones who got in.
-        if onsite_taken(session) >= session.capacity:
-            raise SessionFull(session, mode=mode)
+    try:
+        held = list(active_bookings(participant))
+        _check_overlaps(session, held, replace)
+        if mode == Booking.ONSITE and not join_waitlist and replace is None:
+            # Full already: answer without taking the write lock. A seat freed a moment later goes to the
+            # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people
+            # who missed out does not queue behind the ones who got in.
+            if onsite_taken(session) >= session.capacity:
+                raise SessionFull(session, mode=mode)
+    except Conflict:
+        # The same request may have committed since the first look-up (a retry racing its original).
+        stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
+        if stored is not None:
+            return _replay(stored)
+        raise
 
     with write_transaction():
         ids = sorted({session.pk} | ({replace.session_id} if replace else set()))

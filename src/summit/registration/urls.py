@@ -11,5 +11,7 @@ urlpatterns = [
     path("me/edit/", views.edit, name="edit"),
     path("me/switch/", views.switch, name="switch"),
     path("me/cancel/", views.cancel, name="cancel"),
+    path("me/tokens/", views.my_tokens, name="my_tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.revoke_my_token, name="revoke_my_token"),
     path("participants/<int:pk>/press-card/", views.press_card, name="press_card"),
 ]

@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from summit.core import roles
 from summit.core.errors import NotFound, SummitError
@@ -15,7 +15,7 @@ from summit.core.http import base_url
 from summit.events.services import get_event
 from summit.registration import services
 from summit.registration.forms import EditForm, RegistrationForm, SignInForm
-from summit.registration.models import Participant
+from summit.registration.models import ApiToken, Participant
 
 
 def posted(request):
@@ -252,3 +252,53 @@ def press_card(request, slug, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- personal API tokens -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def my_tokens(request, slug):
+    """A participant's own API tokens for this event (to book sessions from an app); a new one is shown once."""
+    event = get_event(slug)
+    if not request.user.is_authenticated:
+        return redirect("registration:signin", slug=event.slug)
+    participant = _own_participant(request, event)
+    raw_token, new_token, error, name = None, None, None, ""
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        try:
+            new_token, raw_token = services.create_api_token(event=event, user=request.user, name=name)
+        except SummitError as exc:
+            error = exc.detail
+        else:
+            name = ""
+    response = render(
+        request,
+        "registration/my_tokens.html",
+        {
+            "event": event,
+            "participant": participant,
+            "tokens": ApiToken.objects.filter(event=event, user=request.user),
+            "raw_token": raw_token,
+            "new_token": new_token,
+            "error": error,
+            "name": name,
+            "api_base": request.build_absolute_uri(f"/api/events/{event.slug}/"),
+        },
+    )
+    # The raw token appears in this response only: keep it out of every cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def revoke_my_token(request, slug, pk):
+    event = get_event(slug)
+    _own_participant(request, event)
+    token = ApiToken.objects.filter(event=event, user=request.user, pk=pk).select_related("event").first()
+    if token is None:
+        raise NotFound()
+    services.revoke_api_token(token=token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("registration:my_tokens", slug=event.slug)
