@@ -749,7 +749,10 @@ def delete_talk(*, talk: Talk, actor) -> None:
 
 
 def agenda_feed(*, participant: Participant) -> AgendaFeed:
-    """The participant's active feed, created on first use."""
+    """The participant's active feed, created on first use (only then does it write)."""
+    feed = AgendaFeed.objects.filter(participant=participant, revoked_at__isnull=True).first()
+    if feed is not None:
+        return feed
     with write_transaction():
         feed = AgendaFeed.objects.filter(participant=participant, revoked_at__isnull=True).first()
         if feed is None:

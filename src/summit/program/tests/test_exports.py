@@ -350,7 +350,7 @@ def test_agenda_feed_shows_only_that_persons_sessions(client, event, categories,
     book(program["chinese"], other, mode="online")
     feed = services.agenda_feed(participant=me)
 
-    response = client.get(reverse("schedule:agenda", kwargs={"slug": event.slug, "token": feed.token}))
+    response = client.get(reverse("schedule:agenda_feed", kwargs={"slug": event.slug, "token": feed.token}))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert "no-store" in response["Cache-Control"]
@@ -369,7 +369,7 @@ def test_agenda_feed_speaks_the_participants_language(client, event, categories,
     me = make_delegate(event, categories["company"], language="zh-hans")
     book(program["opening"], me)
     feed = services.agenda_feed(participant=me)
-    response = client.get(reverse("schedule:agenda", kwargs={"slug": event.slug, "token": feed.token}))
+    response = client.get(reverse("schedule:agenda_feed", kwargs={"slug": event.slug, "token": feed.token}))
     (vevent,) = parse(response.content).walk("VEVENT")
     assert str(vevent["summary"]) == "开幕式"
     assert str(vevent["location"]) == "主会场"
@@ -379,7 +379,7 @@ def test_agenda_feed_stops_working_when_renewed(client, event, categories, progr
     me = make_delegate(event, categories["company"])
     book(program["opening"], me)
     old = services.agenda_feed(participant=me)
-    url = reverse("schedule:agenda", kwargs={"slug": event.slug, "token": old.token})
+    url = reverse("schedule:agenda_feed", kwargs={"slug": event.slug, "token": old.token})
     assert client.get(url).status_code == 200
 
     new = services.renew_agenda_feed(participant=me, actor=me.user)
@@ -387,7 +387,7 @@ def test_agenda_feed_stops_working_when_renewed(client, event, categories, progr
     assert gone.status_code == 404
     assert gone["Content-Type"] == "text/plain; charset=utf-8"
     assert "revoked" in gone.content.decode()
-    fresh = client.get(reverse("schedule:agenda", kwargs={"slug": event.slug, "token": new.token}))
+    fresh = client.get(reverse("schedule:agenda_feed", kwargs={"slug": event.slug, "token": new.token}))
     assert fresh.status_code == 200
     assert f"{program['opening'].guid}@summit" in fresh.content.decode()
 
@@ -403,9 +403,9 @@ def test_unknown_agenda_tokens_are_a_plain_404(client, event, token):
 def test_agenda_feed_only_under_its_own_event(client, event, other_event, categories):
     me = make_delegate(event, categories["company"])
     feed = services.agenda_feed(participant=me)
-    response = client.get(reverse("schedule:agenda", kwargs={"slug": other_event.slug, "token": feed.token}))
+    response = client.get(reverse("schedule:agenda_feed", kwargs={"slug": other_event.slug, "token": feed.token}))
     assert response.status_code == 404
-    missing = client.get(reverse("schedule:agenda", kwargs={"slug": "no-such-event", "token": feed.token}))
+    missing = client.get(reverse("schedule:agenda_feed", kwargs={"slug": "no-such-event", "token": feed.token}))
     assert missing.status_code == 404
     assert missing["Content-Type"] == "text/plain; charset=utf-8"
 

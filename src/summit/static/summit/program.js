@@ -1,0 +1,118 @@
+/* Program pages: the viewer's own time beside the event's, a copy button, no double submits.
+   Plain JS, no build step; everything works without it. */
+(function () {
+  "use strict";
+
+  function viewerZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function formatter(zone, withDay) {
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
+    if (withDay) {
+      options.weekday = "short";
+    }
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, options);
+  }
+
+  function dayKey(date, zone) {
+    return new Intl.DateTimeFormat("en-CA", {
+      year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone,
+    }).format(date);
+  }
+
+  function addYourTime(root) {
+    var zone = viewerZone();
+    var page = document.querySelector("[data-your-time-label]");
+    if (!zone || !page) {
+      return;
+    }
+    var label = page.getAttribute("data-your-time-label");
+    root.querySelectorAll("[data-your-time]").forEach(function (el) {
+      var eventZone = el.getAttribute("data-event-tz");
+      if (!eventZone || el.querySelector(".your-time")) {
+        return;
+      }
+      var start = new Date(el.getAttribute("data-start"));
+      var end = new Date(el.getAttribute("data-end"));
+      if (isNaN(start) || isNaN(end)) {
+        return;
+      }
+      var there, here, otherDay;
+      try {
+        there = formatter(eventZone, false).format(start) + dayKey(start, eventZone);
+        here = formatter(zone, false).format(start) + dayKey(start, zone);
+        otherDay = dayKey(start, zone) !== dayKey(start, eventZone);
+      } catch (e) {
+        return;
+      }
+      if (zone === eventZone || there === here) {
+        return; /* same wall-clock time: nothing to add */
+      }
+      var text = formatter(zone, otherDay).format(start) + "–" + formatter(zone, false).format(end);
+      var span = document.createElement("span");
+      span.className = "your-time";
+      span.textContent = " (" + label.replace("{time}", text).replace("{zone}", zone) + ")";
+      el.appendChild(span);
+    });
+  }
+
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          var before = button.textContent;
+          button.textContent = button.getAttribute("data-copied") || before;
+          setTimeout(function () { button.textContent = before; }, 2000);
+        });
+      });
+      field.addEventListener("focus", function () { field.select(); });
+    });
+  }
+
+  function noDoubleSubmit() {
+    /* The server books once per idempotency key anyway; this only spares the second request. */
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || form.method.toLowerCase() !== "post") {
+        return;
+      }
+      if (form.dataset.sent === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sent = "1";
+      setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-busy", "true"); });
+      }, 0);
+    });
+    /* Coming back with the back button shows the page from cache: let its forms be sent again. */
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; });
+    });
+  }
+
+  function start() {
+    addYourTime(document);
+    copyButtons();
+    noDoubleSubmit();
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      addYourTime(event.target || document);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
