@@ -28,6 +28,7 @@ from summit.core import audit
 from summit.core.models import AuditEntry
 from summit.core.testing import standard_categories
 from summit.events.models import Event, EventRole, Room, Venue, Zone
+from summit.program.demo import build_program
 from summit.registration import services
 from summit.registration.models import Category, InvitationCode, Organization, Participant
 
@@ -549,6 +550,7 @@ class DemoBuilder:
         self._invitations()
         self._participants()
         self._audit()
+        build_program(event, self.people, rng=self.rng, now=self.now)
         return event
 
     def _staff(self):
@@ -930,6 +932,7 @@ class Command(BaseCommand):
             ("Home", f"{site}/"),
             ("Event page", f"{site}/events/{SLUG}/"),
             ("Registration", f"{site}/events/{SLUG}/register/"),
+            ("Program", f"{site}/events/{SLUG}/program/"),
             ("Press invitation", f"{site}/events/{SLUG}/register/?code={PRESS_CODE}"),
             ("Back office", f"{site}/events/{SLUG}/manage/participants/"),
             ("Admin", f"{site}/admin/"),
