@@ -403,9 +403,13 @@ def test_unknown_agenda_tokens_are_a_plain_404(client, event, token):
 def test_agenda_feed_only_under_its_own_event(client, event, other_event, categories):
     me = make_delegate(event, categories["company"])
     feed = services.agenda_feed(participant=me)
-    response = client.get(reverse("schedule:agenda_feed", kwargs={"slug": other_event.slug, "token": feed.token}))
+    response = client.get(
+        reverse("schedule:agenda_feed", kwargs={"slug": other_event.slug, "token": feed.token})
+    )
     assert response.status_code == 404
-    missing = client.get(reverse("schedule:agenda_feed", kwargs={"slug": "no-such-event", "token": feed.token}))
+    missing = client.get(
+        reverse("schedule:agenda_feed", kwargs={"slug": "no-such-event", "token": feed.token})
+    )
     assert missing.status_code == 404
     assert missing["Content-Type"] == "text/plain; charset=utf-8"
 
