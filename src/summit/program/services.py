@@ -63,6 +63,16 @@ class SessionFull(Conflict):
         return {**super().as_dict(), "offers": self.offers}
 
 
+class SwitchToFull(SessionFull):
+    def __init__(self, session: Session, held: Session):
+        super().__init__(session, mode=Booking.ONSITE)
+        self.offers = []
+        self.message = _(
+            "All on-site seats of “%(session)s” are taken, so switching would leave you without a place. Keep "
+            "“%(held)s”, or cancel it first and then join this waitlist."
+        ) % {"session": session.tr_title, "held": held.tr_title}
+
+
 class TimeConflict(Conflict):
     code = "time_conflict"
 
@@ -301,6 +311,9 @@ def book(
             if replace is None:
                 raise Conflict(_("The booking to switch from is no longer active."), code="replace_inactive")
         _check_overlaps(session, held, replace)
+        if replace is not None and mode == Booking.ONSITE and onsite_taken(session) >= session.capacity:
+            # Switching would trade a place for a waitlist spot and leave the person with neither.
+            raise SwitchToFull(session, replace.session)
         if replace is not None:
             _cancel_locked(
                 replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"

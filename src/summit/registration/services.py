@@ -19,6 +19,7 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from anyascii import anyascii
 from django.conf import settings
@@ -1073,8 +1074,11 @@ def filter_participants(event: Event, params) -> tuple:
 # --- magic links -------------------------------------------------------------------------------------------
 
 
-def issue_magic_link(*, participant: Participant, base_url: str | None = None) -> str:
-    """Create a one-time sign-in link for ``participant`` and return its full URL."""
+def issue_magic_link(*, participant: Participant, base_url: str | None = None, next_path: str = "") -> str:
+    """Create a one-time sign-in link for ``participant`` and return its full URL.
+
+    ``next_path`` (a page of the participant's event) is where the link lands after signing in.
+    """
     raw = secrets.token_urlsafe(32)
     MagicLink.objects.create(
         user=participant.user,
@@ -1082,7 +1086,22 @@ def issue_magic_link(*, participant: Participant, base_url: str | None = None) -
         token_hash=hash_token(raw),
         expires_at=timezone.now() + timedelta(hours=settings.MAGIC_LINK_HOURS),
     )
-    return (base_url or settings.SITE_URL).rstrip("/") + reverse("magic", args=[raw])
+    link = (base_url or settings.SITE_URL).rstrip("/") + reverse("magic", args=[raw])
+    if next_path and safe_next_path(participant.event, next_path):
+        link += "?" + urlencode({"next": next_path})
+    return link
+
+
+def safe_next_path(event: Event, path: str) -> bool:
+    """Only a page of the same event, on this site, may follow a sign-in."""
+    return (
+        isinstance(path, str)
+        and len(path) <= 500
+        and path.startswith(f"/events/{event.slug}/")
+        and "//" not in path
+        and "\\" not in path
+        and all(ch.isprintable() and not ch.isspace() for ch in path)
+    )
 
 
 def check_magic_link(raw: str, *, queryset=None) -> MagicLink:
@@ -1111,7 +1130,7 @@ def consume_magic_link(raw: str) -> MagicLink:
     return link
 
 
-def request_magic_link(*, event: Event, email: str, base_url: str | None = None) -> bool:
+def request_magic_link(*, event: Event, email: str, base_url: str | None = None, next_path: str = "") -> bool:
     """E-mail a sign-in link to a registered address. Returns whether one was sent (never shown to the visitor)."""
     participant = (
         Participant.objects.filter(event=event, email=(email or "").strip().lower())
@@ -1121,13 +1140,17 @@ def request_magic_link(*, event: Event, email: str, base_url: str | None = None)
     if participant is None:
         return False
     with write_transaction():
-        send_status_mail(participant, template="registration/mail/magic_link", base_url=base_url)
+        send_status_mail(
+            participant, template="registration/mail/magic_link", base_url=base_url, next_path=next_path
+        )
     return True
 
 
-def send_status_mail(participant: Participant, *, template: str, base_url: str | None = None) -> None:
+def send_status_mail(
+    participant: Participant, *, template: str, base_url: str | None = None, next_path: str = ""
+) -> None:
     """Send one of the participant mails in their language, with a fresh sign-in link."""
-    link = issue_magic_link(participant=participant, base_url=base_url)
+    link = issue_magic_link(participant=participant, base_url=base_url, next_path=next_path)
     mail.send(
         to=participant.email,
         template=template,

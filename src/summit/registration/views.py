@@ -109,14 +109,19 @@ def signin(request, slug):
     event = get_event(slug)
     form = SignInForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
-        services.request_magic_link(event=event, email=form.cleaned_data["email"], base_url=base_url(request))
+        services.request_magic_link(
+            event=event,
+            email=form.cleaned_data["email"],
+            base_url=base_url(request),
+            next_path=request.GET.get("next", ""),
+        )
         # Same answer whether or not the address is registered: nothing leaks.
         messages.info(
             request,
             _("If %(email)s is registered for this event, a sign-in link is on its way.")
             % {"email": form.cleaned_data["email"]},
         )
-        return redirect("registration:signin", slug=event.slug)
+        return redirect(request.get_full_path())
     return render(request, "registration/signin.html", {"event": event, "form": form})
 
 
@@ -133,7 +138,11 @@ def magic(request, token):
         return render(request, "registration/magic.html", {"link": link, "participant": link.participant})
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
     if link.participant is not None:
-        return redirect("registration:me", slug=link.participant.event.slug)
+        event = link.participant.event
+        target = request.GET.get("next", "")
+        if target and services.safe_next_path(event, target):
+            return redirect(target)
+        return redirect("registration:me", slug=event.slug)
     return redirect("core:home")
 
 

@@ -94,7 +94,12 @@ def test_overlap_is_refused_naming_the_other_session_and_switch_is_atomic(event,
     book(clash, other)
     with pytest.raises(services.SessionFull):
         book(clash, person, replace=held)
+    # Nor may the seat be traded for a waitlist spot: that would leave the person with no place at all.
+    with pytest.raises(services.SwitchToFull) as to_waitlist:
+        book(clash, person, replace=held, join_waitlist=True)
+    assert "Opening panel" in to_waitlist.value.detail
     assert Booking.objects.get(pk=held.pk).status == "booked"
+    assert not Booking.objects.filter(session=clash, participant=person).exists()
     # A seat frees up: now the switch goes through (never both).
     services.cancel_booking(booking=Booking.objects.get(participant=other, session=clash), actor=None)
     outcome = book(clash, person, replace=held, key="switch-key-2")
