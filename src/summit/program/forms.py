@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from summit.core.errors import SummitError, as_id
-from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Forum
+from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Forum, Speaker
 from summit.registration.models import Participant
 
 MAX_SEATS = 1_000_000
@@ -36,8 +36,22 @@ class ServiceErrorsMixin:
             self.add_error(field, error.detail)
 
 
+def bilingual_label(obj) -> str:
+    """How a forum, room or speaker is named in a choice list, in the viewer's language."""
+    if isinstance(obj, Speaker):
+        return f"{obj.display_name} · {obj.affiliation}" if obj.affiliation else obj.display_name
+    for name in ("tr_title", "tr_name"):
+        value = getattr(obj, name, None)
+        if value:
+            return value
+    return str(obj)
+
+
 class EventObjectField(forms.ModelChoiceField):
     """A choice among the event's objects; an id no database could hold is just an invalid choice."""
+
+    def label_from_instance(self, obj):
+        return bilingual_label(obj)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -48,6 +62,9 @@ class EventObjectField(forms.ModelChoiceField):
 
 
 class EventObjectsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return bilingual_label(obj)
+
     def _check_values(self, value):
         for item in value:
             if as_id(item) is None:

@@ -8,10 +8,11 @@ service's error shows on the form (or as a message), never as a 500.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -100,13 +101,17 @@ def session_list(request, slug):
         }
     )
     queryset = services.with_counts(Session.objects.filter(event=event).select_related("forum", "room"))
-    error = None
+    # A filter that names no forum or no date (an old link, a deleted forum) is dropped with a note, so
+    # the selects always show what the list is filtered by.
+    errors = []
     chosen_forum = (request.GET.get("forum") or "").strip()
     if chosen_forum:
         forum = next((f for f in forums if str(f.pk) == chosen_forum), None)
         if forum is None:
-            error = _("Unknown forum.")
-            queryset = queryset.none()
+            errors.append(
+                _("There is no such forum (it may have been deleted), so sessions of all forums are shown.")
+            )
+            chosen_forum = ""
         else:
             queryset = queryset.filter(forum=forum)
     chosen_day = (request.GET.get("day") or "").strip()
@@ -114,9 +119,15 @@ def session_list(request, slug):
         try:
             day = date.fromisoformat(chosen_day)
         except ValueError:
-            error = _("Unknown day: “%(value)s”.") % {"value": chosen_day}
-            queryset = queryset.none()
+            errors.append(
+                _("“%(value)s” is not a date, so sessions of all days are shown.")
+                % {"value": chosen_day[:40]}
+            )
+            chosen_day = ""
         else:
+            chosen_day = day.isoformat()
+            if day not in days:  # a day without sessions: still the one the select shows
+                days = sorted([*days, day])
             start, end = _local_day_bounds(day, tz)
             queryset = queryset.filter(start__gte=start, start__lt=end)
     sessions = list(queryset.order_by("start", "forum__order", "forum_id", "id"))
@@ -152,7 +163,7 @@ def session_list(request, slug):
             days=days,
             chosen_forum=chosen_forum,
             chosen_day=chosen_day,
-            error=error,
+            errors=errors,
             sessions_csv=_maybe_url("schedule:sessions_csv", slug=event.slug),
             sessions_xlsx=_maybe_url("schedule:sessions_xlsx", slug=event.slug),
         ),
@@ -179,6 +190,10 @@ def session_people(request, slug, pk):
     )
     for rank, booking in enumerate(waitlist, start=1):
         booking.rank = rank
+    lists = [{"key": "onsite", "title": _("On-site seats"), "bookings": onsite}]
+    if session.online or online:  # no empty online list for a session that offers no online places
+        lists.append({"key": "online", "title": _("Online"), "bookings": online})
+    lists.append({"key": "waitlist", "title": _("Waitlist"), "bookings": waitlist})
     return render(
         request,
         "program/manage/session.html",
@@ -188,11 +203,7 @@ def session_people(request, slug, pk):
             "sessions",
             session=session,
             counted=counted,
-            lists=[
-                {"key": "onsite", "title": _("On-site seats"), "bookings": onsite},
-                {"key": "online", "title": _("Online"), "bookings": online},
-                {"key": "waitlist", "title": _("Waitlist"), "bookings": waitlist},
-            ],
+            lists=lists,
             bookings_csv=_maybe_url("schedule:bookings_csv", slug=event.slug, pk=session.pk),
             bookings_xlsx=_maybe_url("schedule:bookings_xlsx", slug=event.slug, pk=session.pk),
         ),
@@ -528,15 +539,29 @@ def forum_edit(request, slug, pk):
 # --- speakers -------------------------------------------------------------------------------------------------
 
 
+def _sort_key(text: str) -> str:
+    """Alphabetical order that ignores case and accents ("Ángel" next to "Angela", not after "Zhou")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def speaker_list(request, slug):
     event = _organizer_event(request, slug)
-    speakers = (
-        Speaker.objects.filter(event=event)
-        .select_related("participant")
-        .annotate(talk_count=Count("talks", distinct=True))
+    query = (request.GET.get("q") or "").strip()[:100]
+    queryset = Speaker.objects.filter(event=event)
+    if query:
+        queryset = queryset.filter(
+            Q(name__icontains=query) | Q(name_latin__icontains=query) | Q(affiliation__icontains=query)
+        )
+    total = Speaker.objects.filter(event=event).count() if query else None
+    speakers = sorted(
+        queryset.select_related("participant").annotate(talk_count=Count("talks", distinct=True)),
+        key=lambda s: (_sort_key(s.name_latin or s.name), _sort_key(s.name), s.pk),
     )
     return render(
-        request, "program/manage/speakers.html", _context(request, event, "speakers", speakers=speakers)
+        request,
+        "program/manage/speakers.html",
+        _context(request, event, "speakers", speakers=speakers, query=query, total=total),
     )
 
 

@@ -6,6 +6,7 @@ row* that booking locks (design.md §3); its ``waitlist_seq`` hands out monotoni
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 from django.db import models
@@ -176,7 +177,13 @@ class Speaker(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.name_latin and self.name_latin != self.name:
+        """The name, then its Latin form in brackets unless that only repeats it ("Lena HOFFMANN")."""
+
+        def plain(text: str) -> str:  # without case, accents or extra spaces
+            decomposed = unicodedata.normalize("NFKD", text or "")
+            return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+        if self.name_latin and plain(self.name_latin) != plain(self.name):
             return f"{self.name} ({self.name_latin})"
         return self.name
 

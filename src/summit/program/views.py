@@ -395,7 +395,13 @@ def cancel(request, slug, pk):
         messages.error(request, exc.detail)
     else:
         messages.success(
-            request, _("Your place in “%(session)s” is cancelled.") % {"session": session.tr_title}
+            request,
+            (
+                _("You left the waitlist of “%(session)s”.")
+                if booking.status == Booking.WAITLISTED  # the status before cancelling
+                else _("Your place in “%(session)s” is cancelled.")
+            )
+            % {"session": session.tr_title},
         )
     return redirect(_back(request, here))
 

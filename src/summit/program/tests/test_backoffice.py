@@ -244,11 +244,23 @@ def test_overview_filters_by_forum_and_day(organizer_client, event, forum, sessi
     assert row_ids(organizer_client.get(url(event, "sessions") + f"?forum={forum.pk}&day=2027-11-09")) == [
         late.pk
     ]
+    # An unknown filter (a deleted forum, a bad date) is dropped with a note: the selects then show "All",
+    # and so does the list.
     for bad in ("?forum=999999", "?day=yesterday", "?forum=abc"):
         response = organizer_client.get(url(event, "sessions") + bad)
         assert response.status_code == 200
-        assert row_ids(response) == []
-        assert 'id="filter-error"' in response.content.decode()
+        assert set(row_ids(response)) == {session.pk, late.pk, elsewhere.pk}
+        html = response.content.decode()
+        filters = html[html.index('id="filters"') : html.index("</form>", html.index('id="filters"'))]
+        assert 'id="filter-error"' in html and " selected" not in filters
+        assert response.context["chosen_forum"] == "" and response.context["chosen_day"] == ""
+    response = organizer_client.get(url(event, "sessions") + "?forum=999999&day=2027-11-09")
+    assert row_ids(response) == [late.pk]
+    assert "no such forum" in response.content.decode()
+    # A real day without sessions stays chosen in the select.
+    response = organizer_client.get(url(event, "sessions") + "?day=2027-12-24")
+    assert row_ids(response) == []
+    assert '<option value="2027-12-24" selected>' in response.content.decode()
 
 
 def test_day_filter_uses_the_event_time_zone(organizer_client, event, forum):
@@ -328,6 +340,17 @@ def test_people_page_lists_seats_online_and_the_waitlist_in_order(organizer_clie
     ]
     assert "Anna Schmidt (Anna SCHMIDT)" in waitlist and "Germany" in waitlist
     assert html.count("/remove/") == 4  # one Remove per active booking
+    # Booking times are in the event's time zone, and say so.
+    assert "Booked at (Asia/Shanghai)" in html
+    assert 'class="remove-cell"' in html and "Why remove" in html
+
+
+def test_people_page_has_no_online_list_for_a_session_without_online_places(organizer_client, event, session):
+    session.online = False
+    session.save()
+    html = organizer_client.get(url(event, "session", session.pk)).content.decode()
+    assert 'id="list-online"' not in html
+    assert 'id="list-onsite"' in html and 'id="list-waitlist"' in html
 
 
 def test_removal_frees_the_seat_and_names_who_moved_up(organizer_client, organizer, event, full_session):
@@ -622,6 +645,47 @@ def test_create_an_external_speaker_with_a_photo(organizer_client, event, settin
     assert speaker.participant is None and speaker.photo.startswith("speakers/")
     html = organizer_client.get(url(event, "speaker_edit", speaker.pk)).content.decode()
     assert 'id="photo-on-file"' in html
+
+
+def test_speaker_list_is_alphabetical_searchable_and_says_remote(organizer_client, event):
+    zhou = Speaker.objects.create(event=event, name="周敏", name_latin="Zhou Min", affiliation="CAC")
+    angel = Speaker.objects.create(event=event, name="Ángel Ruiz", name_latin="Angel RUIZ", remote=True)
+    bo = Speaker.objects.create(event=event, name="Bo Li", affiliation="Tsinghua University")
+    response = organizer_client.get(url(event, "speakers"))
+    assert row_ids(response) == [angel.pk, bo.pk, zhou.pk]
+    html = response.content.decode()
+    assert 'id="speaker-search"' in html
+    assert ">Ángel Ruiz</a>" in html  # the Latin form only repeats the name
+    row = html[html.index(f'<tr data-id="{angel.pk}"') :]
+    assert ">Yes</td>" in row[: row.index("</tr>")]
+    row = html[html.index(f'<tr data-id="{bo.pk}"') :]
+    assert "—" in row[: row.index("</tr>")] and ">no<" not in html
+    assert row_ids(organizer_client.get(url(event, "speakers") + "?q=zhou")) == [zhou.pk]
+    assert row_ids(organizer_client.get(url(event, "speakers") + "?q=tsinghua")) == [bo.pk]
+    response = organizer_client.get(url(event, "speakers") + "?q=周")
+    assert row_ids(response) == [zhou.pk] and "1 of 3 speakers matches." in response.content.decode()
+    chinese = organizer_client.get(url(event, "speakers"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">是</td>" in chinese
+
+
+def test_session_form_names_forums_rooms_and_speakers_in_the_viewers_language(
+    organizer_client, event, forum, session
+):
+    forum.title_zh = "数字经济论坛"
+    forum.save()
+    room = event.rooms.get()
+    room.name_zh = "莲花厅"
+    room.save()
+    Speaker.objects.create(event=event, name="李华", name_latin="Li Hua", affiliation="清华大学")
+    Speaker.objects.create(event=event, name="Lena Hoffmann", name_latin="Lena HOFFMANN")
+    html = organizer_client.get(url(event, "session_edit", session.pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = html.content.decode()
+    assert f'<option value="{forum.pk}" selected>数字经济论坛</option>' in html
+    assert f'<option value="{room.pk}">莲花厅</option>' in html
+    assert ">李华 (Li Hua) · 清华大学</option>" in html and ">Lena Hoffmann</option>" in html
+    assert "分论坛:" not in html  # no ASCII label colon in Chinese
+    english = organizer_client.get(url(event, "session_edit", session.pk)).content.decode()
+    assert f'<option value="{forum.pk}" selected>Digital economy forum</option>' in english
 
 
 def test_a_participant_becomes_a_speaker_by_e_mail(organizer_client, event, categories):

@@ -240,6 +240,26 @@ def test_session_page_shows_talks_speakers_and_moderators_in_the_viewers_languag
 
     chinese = client.get(url("session", event, session.pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "人工智能规则" in chinese.text and "研究人工智能。" in chinese.text
+    # Languages are listed with the separator of the viewer's language.
+    assert "English, Chinese" in text
+    assert "英语、中文" in chinese.text and "英语, 中文" not in chinese.text
+
+
+def test_anonymous_visitors_of_a_full_session_are_asked_to_sign_in_for_the_waitlist(
+    client, event, categories, forum
+):
+    session = make_session(event, forum, capacity=1)
+    page = client.get(url("session", event, session.pk))
+    assert "Sign in to book" in page.text
+    service_book(session, make_delegate(event, categories["company"]))
+    page = client.get(url("session", event, session.pk))
+    assert "Sign in to join the waitlist" in page.text and "Sign in to book" not in page.text
+
+
+def test_a_session_without_online_places_says_nothing_about_online(client, event, forum):
+    session = make_session(event, forum, capacity=5, online=False)
+    page = client.get(url("session", event, session.pk))
+    assert "Online" not in page.text.split('id="booking"')[0]
 
 
 def test_book_a_seat_then_cancel_through_the_page(delegate_client, event, forum, delegate):
@@ -278,6 +298,10 @@ def test_full_session_offers_the_waitlist_and_online(delegate_client, event, cat
     assert "You are 1st on the waitlist of “Small room”." in page.text
     assert "1st on the waitlist" in page.text and "Leave the waitlist" in page.text
     assert active(session, delegate).status == "waitlisted"
+
+    page = delegate_client.post(url("cancel", event, session.pk), follow=True)
+    assert "You left the waitlist of “Small room”." in page.text and "is cancelled" not in page.text
+    assert active(session, delegate) is None
 
 
 def test_join_online(delegate_client, event, forum, delegate):
@@ -500,6 +524,35 @@ def test_speaker_edits_bio_and_photo_and_the_photo_is_served(delegate_client, ev
     assert (
         delegate_client.get(reverse("program:speaker_photo", args=["other", speaker.pk])).status_code == 404
     )
+
+
+def test_speaker_profile_lists_each_talk_with_its_session_day_time_and_room(
+    delegate_client, event, forum, delegate
+):
+    speaker = Speaker.objects.create(event=event, participant=delegate, name="Wang Wei")
+    room = event.rooms.get()
+    panel = make_session(event, forum, title_en="Data flows", room=room)
+    Talk.objects.create(session=panel, title_en="Panel discussion: Data flows").speakers.add(speaker)
+    keynotes = make_session(event, forum, title_en="Keynotes", start=event.start + timedelta(days=1))
+    Talk.objects.create(session=keynotes, title_en="Trust online").speakers.add(speaker)
+
+    page = delegate_client.get(url("speaker_profile", event))
+    talks = page.text[
+        page.text.index('id="my-talks"') : page.text.index("</ul>", page.text.index('id="my-talks"'))
+    ]
+    assert "Panel discussion: Data flows" in talks and "· Data flows" not in talks
+    assert talks.count(">Data flows<") == 0  # the session title is not repeated
+    assert '<span class="talk-session">Session: Keynotes</span>' in talks
+    assert "Monday" in talks and "Tuesday" in talks and "Asia/Shanghai" in talks
+    assert "09:00" in talks and room.name_en in talks
+    assert url("session", event, panel.pk) in talks and url("session", event, keynotes.pk) in talks
+
+
+def test_speaker_names_do_not_repeat_their_latin_form():
+    assert Speaker(name="Lena Hoffmann", name_latin="Lena HOFFMANN").display_name == "Lena Hoffmann"
+    assert Speaker(name="Horváth Máté", name_latin="HORVATH Mate").display_name == "Horváth Máté"
+    assert Speaker(name="李华", name_latin="Li Hua").display_name == "李华 (Li Hua)"
+    assert Speaker(name="Jean Dupont").display_name == "Jean Dupont"
 
 
 def test_speaker_profile_only_for_speakers(delegate_client, event, categories):
