@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install messages lint format demo bench clean
+.PHONY: run serve test install messages lint format demo bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ run: install
 	@echo "Summit is serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs)"
 	$(BIN)/uvicorn summit.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
+# Production serving (docs/operations.md): gunicorn sync workers, settings in src/summit/gunicorn.conf.py.
+serve: install
+	$(BIN)/summit migrate --noinput -v 0
+	$(BIN)/summit collectstatic --noinput -v 0
+	SUMMIT_BIND=$${SUMMIT_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c src/summit/gunicorn.conf.py summit.wsgi:application
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -47,6 +53,7 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/participants.py
+	$(BIN)/python benchmarks/seat_rush.py
 
 clean:
 	rm -rf $(VENV) var/summit.sqlite3* var/static
