@@ -148,6 +148,10 @@ def sqlite_database(path: str) -> dict:
                 f"PRAGMA busy_timeout={env_int('SQLITE_TIMEOUT', 20) * 1000};"
             ),
         },
+        # Opening a SQLite connection (and running the PRAGMAs) costs more than a small request: keep it.
+        # Connections are per thread, so this is safe under WSGI workers and under ASGI alike.
+        "CONN_MAX_AGE": env_int("SQLITE_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": True,
     }
 
 
@@ -239,4 +243,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # A 4xx answer ("this session is full") is the app working, not a problem: log server errors only.
+    "loggers": {"django.request": {"level": env("REQUEST_LOG_LEVEL", "ERROR")}},
 }

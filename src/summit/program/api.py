@@ -818,7 +818,7 @@ def book_session(request: HttpRequest, slug: str, session_id: str, payload: Book
     409 ``full`` with ``offers``; overlapping a held session → 409 ``time_conflict``."""
     event = token_event(request, slug)
     participant = _own_participant(request, event)
-    session = services.get_session(event, session_id)
+    session = services.get_session_for_booking(event, session_id)
     replace = None
     if payload.replace is not None:
         replace = Booking.objects.filter(pk=payload.replace, participant=participant).first()

@@ -20,7 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,10 +76,10 @@ class SwitchToFull(SessionFull):
 class TimeConflict(Conflict):
     code = "time_conflict"
 
-    def __init__(self, other: Session, booking: Booking):
+    def __init__(self, other: Session, booking: Booking, zone):
         self.other = other
         self.booking = booking
-        local = timezone.localtime(other.start, _zone(other))
+        local = timezone.localtime(other.start, zone)
         super().__init__(
             _(
                 "This session overlaps “%(other)s” (%(day)s %(time)s), which you already hold. "
@@ -234,7 +234,7 @@ def _check_overlaps(session: Session, held: list[Booking], replace: Booking | No
         if replace is not None and booking.pk == replace.pk:
             continue
         if booking.session.overlaps(session):
-            raise TimeConflict(booking.session, booking)
+            raise TimeConflict(booking.session, booking, _zone(session))
 
 
 def _replay(result: dict) -> BookingOutcome:
@@ -265,14 +265,17 @@ def book(
     replace: Booking | None = None,
     base_url: str | None = None,
 ) -> BookingOutcome:
-    """Book ``session`` for ``participant``; see the module docstring for the rules."""
+    """Book ``session`` for ``participant``; see the module docstring for the rules.
+
+    This is the hot path of a seat rush, so it reads as little as it can: the person's active bookings
+    (one light query) answer "already booked", "time conflict" and, with the seat count, "full" without a
+    write lock. A key seen before always shows up as an active booking in this session, so the key table is
+    only read then; a key reused for another request is caught when it is stored.
+    """
     key = idempotency.clean_key(idempotency_key)
     mode = _clean_mode(mode)
     owner = f"participant:{participant.pk}"
     fingerprint = f"book:{session.pk}:{mode}:{int(bool(join_waitlist))}:{replace.pk if replace else ''}"
-    stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
-    if stored is not None:
-        return _replay(stored)
     _check_bookable(session, participant, mode)
     if replace is not None and replace.participant_id != participant.pk:
         raise NotFound(_("There is no such booking."), code="booking_not_found")
@@ -280,56 +283,126 @@ def book(
     if not LOCKING:
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
+    held = _held(participant)
+    replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
+    if replayed is not None:
+        return replayed
+    _check_overlaps(session, held, replace)
+    if mode == Booking.ONSITE and not join_waitlist and replace is None:
+        # Full already: answer without taking the write lock. A seat freed a moment later goes to the
+        # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people
+        # who missed out does not queue behind the ones who got in.
+        taken = getattr(session, "seats_taken", None)
+        if (taken if taken is not None else onsite_taken(session)) >= session.capacity:
+            raise SessionFull(session, mode=mode)
+
     try:
-        held = list(active_bookings(participant))
-        _check_overlaps(session, held, replace)
-        if mode == Booking.ONSITE and not join_waitlist and replace is None:
-            # Full already: answer without taking the write lock. A seat freed a moment later goes to the
-            # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people
-            # who missed out does not queue behind the ones who got in.
-            if onsite_taken(session) >= session.capacity:
-                raise SessionFull(session, mode=mode)
-    except Conflict:
-        # The same request may have committed since the first look-up (a retry racing its original).
+        with write_transaction():
+            ids = sorted({session.pk} | ({replace.session_id} if replace else set()))
+            locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids))}
+            for one in locked.values():
+                one.event = session.event
+            session = locked[session.pk]
+            # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
+            fresh = Participant.objects.filter(pk=participant.pk).values("status", "attendance_mode").get()
+            participant.status, participant.attendance_mode = fresh["status"], fresh["attendance_mode"]
+            _check_bookable(session, participant, mode)
+            held = _held(participant)
+            replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
+            if replayed is not None:  # the same request committed while this one waited for the lock
+                return replayed
+            if replace is not None:
+                replace = next((b for b in held if b.pk == replace.pk), None)
+                if replace is None:
+                    raise Conflict(
+                        _("The booking to switch from is no longer active."), code="replace_inactive"
+                    )
+            _check_overlaps(session, held, replace)
+            seats_taken = onsite_taken(session) if mode == Booking.ONSITE else 0
+            if replace is not None and mode == Booking.ONSITE and seats_taken >= session.capacity:
+                # Switching would trade a place for a waitlist spot and leave the person with neither.
+                raise SwitchToFull(session, replace.session)
+            if replace is not None:
+                _cancel_locked(
+                    replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
+                )
+            status = _status_for(
+                session,
+                mode,
+                join_waitlist=join_waitlist,
+                seats_taken=seats_taken,
+                online_count=online_taken(session)
+                if mode == Booking.ONLINE and session.online_limit is not None
+                else 0,
+            )
+            booking = _create(session, participant, mode, status)
+            idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
+    except IntegrityError:
+        # The key was stored by another request meanwhile: the same one (replay) or a different one.
+        stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
+        if stored is None:
+            raise
+        return _replay(stored)
+    return BookingOutcome(booking=booking, replaced=replace)
+
+
+def _held(participant: Participant) -> list[Booking]:
+    """The person's active bookings with just what conflict checks need (one light query)."""
+    return list(
+        Booking.objects.filter(participant=participant, status__in=Booking.ACTIVE)
+        .select_related("session")
+        .only(
+            "id",
+            "session_id",
+            "participant_id",
+            "status",
+            "mode",
+            "waitlist_position",
+            "session__id",
+            "session__start",
+            "session__end",
+            "session__title_en",
+            "session__title_zh",
+        )
+        .order_by("session__start", "pk")
+    )
+
+
+def _replay_if_held(
+    session: Session, held: list[Booking], *, owner, key, fingerprint
+) -> BookingOutcome | None:
+    """A request whose key is known left an active booking in this session: return its first result."""
+    if any(b.session_id == session.pk for b in held):
         stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
         if stored is not None:
             return _replay(stored)
-        raise
+    return None
 
-    with write_transaction():
-        ids = sorted({session.pk} | ({replace.session_id} if replace else set()))
-        locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids).select_related("event"))}
-        session = locked[session.pk]
-        stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
-        if stored is not None:  # the same request committed while this one waited for the lock
-            return _replay(stored)
-        participant = Participant.objects.select_related("event").get(pk=participant.pk)
-        _check_bookable(session, participant, mode)
-        held = list(active_bookings(participant))
-        if replace is not None:
-            replace = next((b for b in held if b.pk == replace.pk), None)
-            if replace is None:
-                raise Conflict(_("The booking to switch from is no longer active."), code="replace_inactive")
-        _check_overlaps(session, held, replace)
-        if replace is not None and mode == Booking.ONSITE and onsite_taken(session) >= session.capacity:
-            # Switching would trade a place for a waitlist spot and leave the person with neither.
-            raise SwitchToFull(session, replace.session)
-        if replace is not None:
-            _cancel_locked(
-                replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
-            )
-        status = _status_for(
-            session,
-            mode,
-            join_waitlist=join_waitlist,
-            seats_taken=onsite_taken(session) if mode == Booking.ONSITE else 0,
-            online_count=online_taken(session)
-            if mode == Booking.ONLINE and session.online_limit is not None
-            else 0,
-        )
-        booking = _create(session, participant, mode, status)
-        idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
-    return BookingOutcome(booking=booking, replaced=replace)
+
+def get_session_for_booking(event: Event, session_id) -> Session:
+    """The session with its taken seats counted in the same query (the booking hot path)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from summit.core.errors import as_id
+
+    pk = as_id(session_id)
+    taken = (
+        Booking.objects.filter(session=OuterRef("pk"), status=Booking.BOOKED, mode=Booking.ONSITE)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    session = (
+        Session.objects.filter(event=event, pk=pk).annotate(seats_taken=Coalesce(Subquery(taken), 0)).first()
+        if pk
+        else None
+    )
+    if session is None:
+        raise NotFound(_("There is no such session in this event."), code="session_not_found")
+    session.event = event
+    return session
 
 
 def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:

@@ -1199,6 +1199,6 @@ def authenticate_token(raw: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=15):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token

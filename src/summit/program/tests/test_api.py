@@ -410,14 +410,26 @@ def test_booking_is_201_then_replay_is_200_with_one_booking(me, session):
     assert Booking.objects.count() == 1
 
 
-def test_booking_endpoint_is_lean(me, session):
-    """The seat-rush hot path: token, participant and session, then straight into the service."""
-    me.get("wic/forums")  # the token's first use records last_used_at; later ones within a minute do not
+def test_booking_endpoint_is_lean(client, me, event, session, categories):
+    """The seat-rush hot path: a "full" answer reads four rows and takes no write lock; a booking adds the
+    locked transaction (lock, re-check, count, two inserts)."""
+    me.get("wic/forums")  # the token's first use records last_used_at; later ones within minutes do not
     with CaptureQueriesContext(connection) as queries:
         assert book(me, session).status_code == 201
+    booked = [q["sql"] for q in queries.captured_queries]
+    assert sum(sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")) for sql in booked) <= 10, (
+        booked
+    )
+    session.capacity = Booking.objects.filter(session=session, status="booked").count()
+    session.save()
+    other = participant_api(client, event, make_delegate(event, categories["company"]))
+    other.get("wic/forums")
+    with CaptureQueriesContext(connection) as queries:
+        full = book(other, session)
+    assert full.status_code == 409 and full.json()["code"] == "full"
     sql = [q["sql"] for q in queries.captured_queries]
-    first_service_query = next(i for i, q in enumerate(sql) if "core_idempotencykey" in q)
-    assert first_service_query == 3, sql[:first_service_query]
+    assert len(sql) == 4, sql
+    assert not any(s.upper().startswith(("INSERT", "UPDATE", "BEGIN")) for s in sql), sql
 
 
 def test_idempotency_key_in_header_and_body_wins(me, event, session, categories):
