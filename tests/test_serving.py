@@ -103,6 +103,7 @@ def test_gunicorn_serves_the_site(tmp_path):
             status, body = get(f"{base}/healthz")
             assert status == 200
             assert b'"ok": true' in body
+            assert get(f"{base}/livez") == (200, b"ok")
         finally:
             server.send_signal(signal.SIGTERM)
             try:

@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -20,6 +20,11 @@ def home(request):
     return render(
         request, "core/home.html", {"events": events, "managed": managed, "my": my, "now": timezone.now()}
     )
+
+
+def livez(request):
+    """Liveness: the process answers (no database). Also the framework's floor in the benchmarks."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def healthz(request):
