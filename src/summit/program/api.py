@@ -465,7 +465,9 @@ def _many_of_event(model, event, ids: list[int], field: str) -> list:
 
 
 def _own_participant(request: HttpRequest, event) -> Participant:
-    participant = Participant.objects.filter(event=event, user_id=request.auth.user_id).first()
+    participant = next(
+        iter(Participant.objects.filter(event=event, user_id=request.auth.user_id).order_by()[:1]), None
+    )
     if participant is None:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
     return participant

@@ -347,25 +347,30 @@ def book(
 
 
 def _held(participant: Participant) -> list[Booking]:
-    """The person's active bookings with just what conflict checks need (one light query)."""
-    return list(
-        Booking.objects.filter(participant=participant, status__in=Booking.ACTIVE)
-        .select_related("session")
-        .only(
-            "id",
-            "session_id",
-            "participant_id",
-            "status",
-            "mode",
-            "waitlist_position",
-            "session__id",
-            "session__start",
-            "session__end",
-            "session__title_en",
-            "session__title_zh",
-        )
-        .order_by("session__start", "pk")
+    """The person's active bookings, each with the times and titles of its session (one light query).
+
+    Plain SQL: this runs on every booking request, and building the ORM query cost more than running it.
+    """
+    booking, session = Booking._meta.db_table, Session._meta.db_table
+    rows = Session.objects.raw(
+        'SELECT s.id, s."start", s."end", s.title_en, s.title_zh, b.id AS booking_id,'
+        " b.status AS booking_status, b.mode AS booking_mode"
+        f" FROM {booking} b JOIN {session} s ON s.id = b.session_id"
+        ' WHERE b.participant_id = %s AND b.status IN (%s, %s) ORDER BY s."start", b.id',
+        [participant.pk, Booking.BOOKED, Booking.WAITLISTED],
     )
+    held = []
+    for row in rows:
+        item = Booking(
+            id=row.booking_id,
+            session_id=row.id,
+            participant_id=participant.pk,
+            status=row.booking_status,
+            mode=row.booking_mode,
+        )
+        item.session = row
+        held.append(item)
+    return held
 
 
 def _replay_if_held(
@@ -380,29 +385,26 @@ def _replay_if_held(
 
 
 def get_session_for_booking(event: Event, session_id) -> Session:
-    """The session with its taken seats counted in the same query (the booking hot path)."""
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
+    """The session with its taken seats counted in the same query (the booking hot path; plain SQL)."""
     from summit.core.errors import as_id
 
     pk = as_id(session_id)
-    taken = (
-        Booking.objects.filter(session=OuterRef("pk"), status=Booking.BOOKED, mode=Booking.ONSITE)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    session = (
-        Session.objects.filter(event=event, pk=pk).annotate(seats_taken=Coalesce(Subquery(taken), 0)).first()
+    booking, session = Booking._meta.db_table, Session._meta.db_table
+    found = (
+        list(
+            Session.objects.raw(
+                f"SELECT s.*, (SELECT count(*) FROM {booking} b WHERE b.session_id = s.id AND b.status = %s"
+                f" AND b.mode = %s) AS seats_taken FROM {session} s WHERE s.event_id = %s AND s.id = %s",
+                [Booking.BOOKED, Booking.ONSITE, event.pk, pk],
+            )
+        )
         if pk
-        else None
+        else []
     )
-    if session is None:
+    if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
-    session.event = event
-    return session
+    found[0].event = event
+    return found[0]
 
 
 def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:

@@ -1195,7 +1195,10 @@ def revoke_api_token(*, token: ApiToken, actor) -> ApiToken:
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
-    token = ApiToken.objects.select_related("user", "event").filter(token_hash=hash_token(raw or "")).first()
+    found = (
+        ApiToken.objects.select_related("user", "event").filter(token_hash=hash_token(raw or "")).order_by()
+    )
+    token = next(iter(found[:1]), None)
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = timezone.now()
