@@ -24,8 +24,10 @@ every sync view on a single thread. Every value can be overridden from the envir
 ``SUMMIT_PRELOAD``
     ``1`` to import the application once in the master before forking (default off).
 
-Each worker keeps its own database connections; on PostgreSQL that is Django's psycopg pool (size
-``SUMMIT_DB_POOL_MIN``/``MAX``, ``CONN_MAX_AGE = 0``), so the server holds at most workers × pool size.
+Each sync worker handles one request at a time on one thread, so it keeps one persistent database
+connection (``SUMMIT_DB_PERSISTENT=1``, set here unless given): on PostgreSQL that saves taking a connection
+from a pool on every request, and the server holds one connection per worker. Under ASGI, which runs views
+on threads, the pool stays in charge (design.md §10).
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ def _workers() -> int:
     value = _env("WORKERS") or os.environ.get("WEB_CONCURRENCY", "").strip()
     return max(1, int(value)) if value else 2 * multiprocessing.cpu_count()
 
+
+# Read by summit.settings when each worker imports the application.
+os.environ.setdefault("SUMMIT_DB_PERSISTENT", "1")
 
 wsgi_app = "summit.wsgi:application"
 bind = _bind()

@@ -109,8 +109,11 @@ def database_from_url(url: str) -> dict:
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        options: dict = {k: v for k, v in query.items() if k not in {"pool"}}
-        if query.get("pool", "1") not in {"0", "false", "no"}:
+        options: dict = {k: v for k, v in query.items() if k not in {"pool", "test_name"}}
+        # One sync worker thread per process (gunicorn, see gunicorn.conf.py) keeps one persistent
+        # connection; anything threaded (ASGI) takes connections from a pool (design.md §10).
+        persistent = env_bool("DB_PERSISTENT", False)
+        if not persistent and query.get("pool", "1") not in {"0", "false", "no"}:
             options["pool"] = {
                 "min_size": env_int("DB_POOL_MIN", 2),
                 "max_size": env_int("DB_POOL_MAX", 20),
@@ -124,7 +127,8 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             # Pooled connections: CONN_MAX_AGE must stay 0 (design.md §10).
-            "CONN_MAX_AGE": 0,
+            "CONN_MAX_AGE": 600 if persistent else 0,
+            "CONN_HEALTH_CHECKS": persistent,
             "OPTIONS": options,
             "TEST": {"NAME": query.get("test_name") or None},
         }
