@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from summit.core.errors import SummitError, as_id
+from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Forum, Speaker
 from summit.registration.models import Participant
 
@@ -315,21 +316,7 @@ class SessionForm(ServiceErrorsMixin, forms.Form):
     )
     interpretation = forms.BooleanField(label=_("Interpretation available"), required=False)
 
-    FIELDS = (
-        "forum",
-        "title_en",
-        "title_zh",
-        "abstract_en",
-        "abstract_zh",
-        "start",
-        "end",
-        "room",
-        "capacity",
-        "online",
-        "online_limit",
-        "languages",
-        "interpretation",
-    )
+    FIELDS = services.SESSION_FIELDS
 
     def __init__(self, *args, event, session=None, **kwargs):
         if session is not None:
@@ -379,7 +366,7 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
     photo = forms.FileField(label=_("Photo (JPEG or PNG)"), required=False)
     remote = forms.BooleanField(label=_("Speaks remotely"), required=False)
 
-    FIELDS = ("participant", "name", "name_latin", "affiliation", "bio_en", "bio_zh", "remote")
+    FIELDS = services.SPEAKER_FIELDS
 
     def __init__(self, *args, event, speaker=None, **kwargs):
         if speaker is not None:

@@ -423,8 +423,7 @@ def _create(session: Session, participant: Participant, mode: str, status: str) 
 
 def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint) -> BookingOutcome:
     """The broken version, for the race test only: count now, write later, in separate transactions."""
-    held = list(active_bookings(participant))
-    _check_overlaps(session, held, None)
+    _check_overlaps(session, _held(participant), None)
     seats = onsite_taken(session)
     online = online_taken(session)
     if RACE_WINDOW_SECONDS:

@@ -25,8 +25,8 @@ from summit.core import audit, roles
 from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
 from summit.core.http import base_url
 from summit.events.services import get_event
-from summit.registration import exports, services
-from summit.registration.models import ApiToken, InvitationCode, Participant
+from summit.registration import exports, services, token_pages
+from summit.registration.models import InvitationCode, Participant
 
 PAGE_SIZE = 50
 INVITATION_PAGE_SIZE = 100
@@ -233,44 +233,15 @@ def _organizer_event(request, slug):
 @require_http_methods(["GET", "POST"])
 def tokens(request, slug):
     event = _organizer_event(request, slug)
-    raw_token, new_token, error, name = None, None, None, ""
-    if request.method == "POST":
-        name = request.POST.get("name", "")
-        try:
-            new_token, raw_token = services.create_api_token(event=event, user=request.user, name=name)
-        except SummitError as exc:
-            error = exc.detail
-        else:
-            name = ""
-    token_list = ApiToken.objects.filter(event=event, user=request.user)
-    response = render(
-        request,
-        "registration/manage/tokens.html",
-        _context(
-            request,
-            event,
-            "tokens",
-            tokens=token_list,
-            raw_token=raw_token,
-            new_token=new_token,
-            error=error,
-            name=name,
-        ),
+    return token_pages.token_page(
+        request, event, template="registration/manage/tokens.html", context=_context(request, event, "tokens")
     )
-    # The raw token appears in this response only: keep it out of every cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST
 def revoke_token(request, slug, pk):
     event = _organizer_event(request, slug)
-    token = ApiToken.objects.filter(event=event, user=request.user, pk=pk).select_related("event").first()
-    if token is None:
-        raise NotFound()
-    services.revoke_api_token(token=token, actor=request.user)
-    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
-    return redirect("manage:tokens", slug=event.slug)
+    return token_pages.revoke(request, event, pk, back="manage:tokens")
 
 
 # --- invitation codes --------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from summit.core import roles
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url
 from summit.events.services import get_event
-from summit.registration import services
+from summit.registration import services, token_pages
 from summit.registration.forms import EditForm, RegistrationForm, SignInForm
-from summit.registration.models import ApiToken, Participant
+from summit.registration.models import Participant
 
 
 def posted(request):
@@ -273,41 +273,20 @@ def my_tokens(request, slug):
     if not request.user.is_authenticated:
         return redirect("registration:signin", slug=event.slug)
     participant = _own_participant(request, event)
-    raw_token, new_token, error, name = None, None, None, ""
-    if request.method == "POST":
-        name = request.POST.get("name", "")
-        try:
-            new_token, raw_token = services.create_api_token(event=event, user=request.user, name=name)
-        except SummitError as exc:
-            error = exc.detail
-        else:
-            name = ""
-    response = render(
+    return token_pages.token_page(
         request,
-        "registration/my_tokens.html",
-        {
+        event,
+        template="registration/my_tokens.html",
+        context={
             "event": event,
             "participant": participant,
-            "tokens": ApiToken.objects.filter(event=event, user=request.user),
-            "raw_token": raw_token,
-            "new_token": new_token,
-            "error": error,
-            "name": name,
             "api_base": request.build_absolute_uri(f"/api/events/{event.slug}/"),
         },
     )
-    # The raw token appears in this response only: keep it out of every cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST
 def revoke_my_token(request, slug, pk):
     event = get_event(slug)
     _own_participant(request, event)
-    token = ApiToken.objects.filter(event=event, user=request.user, pk=pk).select_related("event").first()
-    if token is None:
-        raise NotFound()
-    services.revoke_api_token(token=token, actor=request.user)
-    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
-    return redirect("registration:my_tokens", slug=event.slug)
+    return token_pages.revoke(request, event, pk, back="registration:my_tokens")
