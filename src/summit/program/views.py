@@ -18,13 +18,12 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from summit.core.errors import NotFound, SummitError, as_id
-from summit.core.http import base_url
+from summit.core.http import base_url, posted_next
 from summit.events.services import get_event
 from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
@@ -108,16 +107,6 @@ def _seat_info(session: Session) -> Session:
 def _language_labels(session: Session) -> list[str]:
     labels = dict(LANGUAGE_CHOICES)
     return [str(labels.get(code, code)) for code in session.languages or []]
-
-
-def _back(request, default: str) -> str:
-    """The page to go back to after a POST: ``next`` if it is one of ours, else ``default``."""
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _feed_path(event, token: str) -> str:
@@ -370,7 +359,7 @@ def book(request, slug, pk):
             )
         if booking.status in Booking.ACTIVE:
             messages.success(request, _booked_message(booking, session))
-    return redirect(_back(request, here))
+    return redirect(posted_next(request, here))
 
 
 @require_POST
@@ -388,7 +377,7 @@ def cancel(request, slug, pk):
     )
     if booking is None:
         messages.info(request, _("You hold no place in this session."))
-        return redirect(_back(request, here))
+        return redirect(posted_next(request, here))
     try:
         services.cancel_booking(booking=booking, actor=request.user, base_url=base_url(request))
     except SummitError as exc:
@@ -403,7 +392,7 @@ def cancel(request, slug, pk):
             )
             % {"session": session.tr_title},
         )
-    return redirect(_back(request, here))
+    return redirect(posted_next(request, here))
 
 
 # --- my agenda ----------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +22,7 @@ from django_countries import countries
 
 from summit.core import audit, roles
 from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
-from summit.core.http import base_url
+from summit.core.http import base_url, posted_next
 from summit.events.services import get_event
 from summit.registration import exports, services, token_pages
 from summit.registration.models import InvitationCode, Participant
@@ -54,17 +53,6 @@ def _context(request, event, section: str, **extra) -> dict:
         "is_organizer": roles.is_organizer(request.user, event),
         **extra,
     }
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = (request.POST.get("next") or "").strip()
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(target, allowed_hosts=None, require_https=False)
-    ):
-        return target
-    return fallback
 
 
 # --- participant list --------------------------------------------------------------------------------------
@@ -121,7 +109,7 @@ def participant_list(request, slug):
 def decide(request, slug):
     event = _staff_event(request, slug)
     fallback = reverse("manage:participants", args=[event.slug])
-    target = _safe_next(request, fallback)
+    target = posted_next(request, fallback)
     raw_ids = request.POST.getlist("ids")
     status = request.POST.get("action") or request.POST.get("status") or ""
     try:
