@@ -8,6 +8,7 @@ def _test_environment(settings, tmp_path, monkeypatch):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TOKEN_USE_FLUSH_SECONDS = 0  # token use written at once (registration/token_use.py)
     # Tests run inside one wrapping transaction that never commits: send mail at once instead of on commit.
     monkeypatch.setattr("summit.core.mail.after_commit", lambda fn: fn())
 

@@ -8,7 +8,7 @@ always, and PostgreSQL too when SUMMIT_DATABASE_URL points at a server (a throwa
 next to the one named there and dropped afterwards). Tables come from ``summit migrate``; participants,
 their API tokens and the session are built with the ORM before the server starts.
 
-One asyncio process (aiohttp, one client session, 64 connections) keeps 64 requests in flight:
+One asyncio process (a minimal HTTP/1.1 client on asyncio streams) keeps 64 requests in flight:
   raw limit   the booking transaction alone on one connection, no HTTP, no ORM (SQLite: WAL,
               synchronous=FULL, BEGIN IMMEDIATE; count; insert; commit. PostgreSQL: BEGIN; SELECT ... FOR
               UPDATE; count; insert; COMMIT), in tx/s;
@@ -443,18 +443,53 @@ def stop_server(server: subprocess.Popen) -> None:
 # --- the client ----------------------------------------------------------------------------------------------
 
 
-async def fire(http, jobs: list[tuple], concurrency: int, origin: float) -> list[Answer]:
-    """Send ``jobs`` (method, url, headers, body bytes or None), ``concurrency`` in flight at any time."""
+class Http:
+    """A minimal HTTP/1.1 client on asyncio streams: one connection per request, as gunicorn's sync workers
+    close every connection after answering. It costs the shared CPU a fraction of a general-purpose client
+    (design.md §8: the load generator must stay lean), and reads each answer by its Content-Length."""
+
+    def __init__(self, base: str, timeout: float = 60.0):
+        url = urlparse(base)
+        self.host, self.port = url.hostname, url.port or 80
+        self.host_header = f"{self.host}:{self.port}".encode()
+        self.timeout = timeout
+
+    def encode(self, method: str, path: str, headers: dict | None, body: bytes | None) -> bytes:
+        lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header, b"Connection: close"]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}".encode())
+        if body is not None:
+            lines.append(b"Content-Length: %d" % len(body))
+        return b"\r\n".join(lines) + b"\r\n\r\n" + (body or b"")
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = None
+            for line in head.split(b"\r\n")[1:]:
+                name, _sep, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            body = await (reader.readexactly(length) if length is not None else reader.read())
+            return status, body
+        finally:
+            writer.close()
+
+
+async def fire(http: Http, jobs: list[tuple], concurrency: int, origin: float) -> list[Answer]:
+    """Send ``jobs`` (method, path, headers, body bytes or None), ``concurrency`` in flight at any time."""
     results: list[Answer] = []
-    queue = iter(enumerate(jobs))
+    queue = iter(enumerate([http.encode(*job) for job in jobs]))
 
     async def worker():
-        for index, (method, url, headers, body) in queue:
+        for index, request in queue:
             started = time.perf_counter()
             try:
-                async with http.request(method, url, headers=headers, data=body) as response:
-                    payload = await response.read()
-                    status = response.status
+                async with asyncio.timeout(http.timeout):
+                    status, payload = await http.send(request)
                 ended = time.perf_counter()
                 try:
                     parsed = json.loads(payload) if payload else None
@@ -470,75 +505,71 @@ async def fire(http, jobs: list[tuple], concurrency: int, origin: float) -> list
     return results
 
 
-def booking_job(base: str, session: int, token: str, *, join_waitlist: bool = False) -> tuple:
+def booking_job(session: int, token: str, *, join_waitlist: bool = False) -> tuple:
     body = json.dumps(
         {"mode": "onsite", "join_waitlist": join_waitlist, "idempotency_key": str(uuid.uuid4())}
     ).encode()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    return ("POST", f"{base}/api/events/{SLUG}/sessions/{session}/bookings", headers, body)
+    return ("POST", f"/api/events/{SLUG}/sessions/{session}/bookings", headers, body)
 
 
 async def drive(base: str, data: dict, args, tally: Tally) -> dict:
-    import aiohttp
-
-    connector = aiohttp.TCPConnector(limit=args.concurrency)
-    timeout = aiohttp.ClientTimeout(total=60)
+    http = Http(base)
     phases = {}
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        # Warm-up: every worker imports and connects, and runs the booking path once (another session).
-        health = [("GET", f"{base}/livez", None, None)]
-        warm = await fire(http, health * 200, args.concurrency, time.perf_counter())
-        tally.error("warm-up /livez", sum(1 for a in warm if a.status != 200))
-        warm = await fire(
-            http,
-            [booking_job(base, data["warm_session"], t) for t in data["warm_tokens"]],
-            args.concurrency,
-            time.perf_counter(),
+    # Warm-up: every worker imports and connects, and runs the booking path once (another session).
+    health = [("GET", "/livez", None, None)]
+    warm = await fire(http, health * 200, args.concurrency, time.perf_counter())
+    tally.error("warm-up /livez", sum(1 for a in warm if a.status != 200))
+    warm = await fire(
+        http,
+        [booking_job(data["warm_session"], t) for t in data["warm_tokens"]],
+        args.concurrency,
+        time.perf_counter(),
+    )
+    tally.error("warm-up bookings", sum(1 for a in warm if a.status != 201))
+
+    origin = time.perf_counter()
+    cpu = time.process_time()
+    ceiling = await fire(http, health * args.ceiling_requests, args.concurrency, origin)
+    phases["client_cpu_ceiling"] = (time.process_time() - cpu) / len(ceiling)
+    phases["ceiling"] = ceiling
+    bad = [a for a in ceiling if a.status != 200]
+    tally.error("/livez answers", len(bad))
+
+    jobs = [booking_job(data["session"], t) for t in data["tokens"]]
+    origin = time.perf_counter()
+    cpu = time.process_time()
+    phases["rush"] = await fire(http, jobs, args.concurrency, origin)
+    phases["client_cpu_rush"] = (time.process_time() - cpu) / len(jobs)
+
+    # Waitlist: the first who missed out (by answer time) join, then some of the booked cancel at once.
+    missed = sorted(
+        (a for a in phases["rush"] if is_full(a.status, a.body)),
+        key=lambda a: a.ended,
+    )[: args.waitlist]
+    joiners = [a.index for a in missed]
+    phases["joiners"] = joiners
+    jobs = [booking_job(data["session"], data["tokens"][i], join_waitlist=True) for i in joiners]
+    origin = time.perf_counter()
+    phases["join"] = await fire(http, jobs, args.concurrency, origin)
+    phases["waitlist_before"] = await asyncio.to_thread(waitlist_snapshot, data["session"])
+
+    booked = sorted(
+        (a for a in phases["rush"] if is_booked(a.status, a.body, data["session"])),
+        key=lambda a: a.ended,
+    )[: args.cancel]
+    phases["cancellers"] = [(a.index, a.body["id"]) for a in booked]
+    jobs = [
+        (
+            "DELETE",
+            f"/api/events/{SLUG}/me/bookings/{booking_id}",
+            {"Authorization": f"Bearer {data['tokens'][i]}"},
+            None,
         )
-        tally.error("warm-up bookings", sum(1 for a in warm if a.status != 201))
-
-        origin = time.perf_counter()
-        cpu = time.process_time()
-        ceiling = await fire(http, health * args.ceiling_requests, args.concurrency, origin)
-        phases["client_cpu_ceiling"] = (time.process_time() - cpu) / len(ceiling)
-        phases["ceiling"] = ceiling
-        bad = [a for a in ceiling if a.status != 200]
-        tally.error("/livez answers", len(bad))
-
-        jobs = [booking_job(base, data["session"], t) for t in data["tokens"]]
-        origin = time.perf_counter()
-        cpu = time.process_time()
-        phases["rush"] = await fire(http, jobs, args.concurrency, origin)
-        phases["client_cpu_rush"] = (time.process_time() - cpu) / len(jobs)
-
-        # Waitlist: the first who missed out (by answer time) join, then some of the booked cancel at once.
-        missed = sorted(
-            (a for a in phases["rush"] if is_full(a.status, a.body)),
-            key=lambda a: a.ended,
-        )[: args.waitlist]
-        joiners = [a.index for a in missed]
-        phases["joiners"] = joiners
-        jobs = [booking_job(base, data["session"], data["tokens"][i], join_waitlist=True) for i in joiners]
-        origin = time.perf_counter()
-        phases["join"] = await fire(http, jobs, args.concurrency, origin)
-        phases["waitlist_before"] = await asyncio.to_thread(waitlist_snapshot, data["session"])
-
-        booked = sorted(
-            (a for a in phases["rush"] if is_booked(a.status, a.body, data["session"])),
-            key=lambda a: a.ended,
-        )[: args.cancel]
-        phases["cancellers"] = [(a.index, a.body["id"]) for a in booked]
-        jobs = [
-            (
-                "DELETE",
-                f"{base}/api/events/{SLUG}/me/bookings/{booking_id}",
-                {"Authorization": f"Bearer {data['tokens'][i]}"},
-                None,
-            )
-            for i, booking_id in phases["cancellers"]
-        ]
-        origin = time.perf_counter()
-        phases["cancel"] = await fire(http, jobs, args.concurrency, origin)
+        for i, booking_id in phases["cancellers"]
+    ]
+    origin = time.perf_counter()
+    phases["cancel"] = await fire(http, jobs, args.concurrency, origin)
     return phases
 
 

@@ -159,6 +159,9 @@ def sqlite_database(path: str) -> dict:
     }
 
 
+# API token use is written in batches, at most this often per process (registration/token_use.py).
+TOKEN_USE_FLUSH_SECONDS = env_int("TOKEN_USE_FLUSH_SECONDS", 30)
+
 # How long a writer waits for a locked capacity row on PostgreSQL before answering "busy, try again".
 LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)
 DATABASE_URL = env("DATABASE_URL")

@@ -33,12 +33,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from summit.core import audit, mail
+from summit.core import audit, mail, rows
 from summit.core.errors import Conflict, NotFound, ValidationFailed, as_id
 from summit.core.locking import lock, lock_one, write_transaction
 from summit.core.models import AuditEntry
 from summit.core.uploads import check_document, random_name
 from summit.events.models import Event
+from summit.registration import token_use
 from summit.registration.models import (
     ApiToken,
     Category,
@@ -1195,13 +1196,31 @@ def revoke_api_token(*, token: ApiToken, actor) -> ApiToken:
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
-    found = (
-        ApiToken.objects.select_related("user", "event").filter(token_hash=hash_token(raw or "")).order_by()
+    """The active token whose hash matches ``raw``, with its user and event, in one query (every API request
+    runs this, so it is plain SQL; see ``core.rows``). Its use is recorded by ``token_use``."""
+    found = rows.fetch(
+        _TOKEN_SQL.format(
+            token=ApiToken._meta.db_table, user=get_user_model()._meta.db_table, event=Event._meta.db_table
+        ),
+        [hash_token(raw or "")],
+        ApiToken,
+        "t",
+        get_user_model(),
+        "u",
+        Event,
+        "e",
     )
-    token = next(iter(found[:1]), None)
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    if not found:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=15):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token, user, event = found[0]
+    if token.revoked_at is not None or not user.is_active:
+        return None
+    token.user, token.event = user, event
+    token_use.note(token)
     return token
+
+
+_TOKEN_SQL = (
+    "SELECT {{columns}} FROM {token} t JOIN {user} u ON u.id = t.user_id JOIN {event} e ON e.id = t.event_id"
+    " WHERE t.token_hash = %s"
+)

@@ -1,0 +1,60 @@
+"""Model instances from one hand-written query, for the few hot paths where building the ORM query costs
+more than running it (an API request's token, its participant, the session of a booking).
+
+``fetch(sql, params, Model, "alias", OtherModel, "alias2", ...)`` runs ``sql``, in which ``{columns}``
+stands for every concrete column of each model under its alias, and returns one tuple of instances per row,
+converted exactly as the ORM converts them (the backend's and the fields' converters). Columns named after
+``{columns}`` in the query come back as extra trailing values of each tuple. The column list and the
+converters are worked out once per set of models and database.
+
+Everything else uses the ORM; keep this for paths measured by ``benchmarks/``.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import Model
+
+_plans: dict[tuple, tuple[str, list]] = {}
+
+
+def _plan(specs: tuple, connection) -> tuple[str, list]:
+    key = (specs, connection.alias, connection.vendor)
+    plan = _plans.get(key)
+    if plan is None:
+        quote = connection.ops.quote_name
+        columns, models = [], []
+        for model, alias in zip(specs[::2], specs[1::2], strict=True):
+            fields = model._meta.concrete_fields
+            converters = []
+            for index, field in enumerate(fields):
+                column = field.get_col(alias)
+                found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+                if found:
+                    converters.append((index, column, found))
+            columns += [f"{alias}.{quote(field.column)}" for field in fields]
+            models.append((model, [field.attname for field in fields], converters))
+        plan = (", ".join(columns), models)
+        _plans[key] = plan
+    return plan
+
+
+def fetch(sql: str, params, *specs: type[Model] | str, using: str = "default") -> list[tuple]:
+    """Rows of ``sql`` as tuples of model instances (then any extra columns); see the module docstring."""
+    connection = connections[using]
+    columns, models = _plan(tuple(specs), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{columns}", columns), params)
+        rows = cursor.fetchall()
+    result = []
+    for row in rows:
+        start, items = 0, []
+        for model, names, converters in models:
+            values = list(row[start : start + len(names)])
+            for index, column, found in converters:
+                for convert in found:
+                    values[index] = convert(values[index], column, connection)
+            items.append(model.from_db(using, names, values))
+            start += len(names)
+        result.append((*items, *row[start:]))
+    return result
