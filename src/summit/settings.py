@@ -110,6 +110,10 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         options: dict = {k: v for k, v in query.items() if k not in {"pool", "test_name"}}
+        # Every wait for a row lock is bounded, so a stuck writer gives a clear "busy" answer instead of
+        # hanging (core/locking.py); set once per connection rather than per transaction.
+        timeout = f"-c lock_timeout={env_int('LOCK_TIMEOUT_MS', 5000)}"
+        options["options"] = f"{options['options']} {timeout}" if options.get("options") else timeout
         # One sync worker thread per process (gunicorn, see gunicorn.conf.py) keeps one persistent
         # connection; anything threaded (ASGI) takes connections from a pool (design.md §10).
         persistent = env_bool("DB_PERSISTENT", False)
@@ -162,7 +166,8 @@ def sqlite_database(path: str) -> dict:
 # API token use is written in batches, at most this often per process (registration/token_use.py).
 TOKEN_USE_FLUSH_SECONDS = env_int("TOKEN_USE_FLUSH_SECONDS", 30)
 
-# How long a writer waits for a locked capacity row on PostgreSQL before answering "busy, try again".
+# How long a writer waits for a locked row on PostgreSQL before answering "busy, try again" (set as the
+# connections' lock_timeout by database_from_url).
 LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)
 DATABASE_URL = env("DATABASE_URL")
 DATABASES = {

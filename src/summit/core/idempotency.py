@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from summit.core import rows
 from summit.core.errors import Conflict, ValidationFailed
 from summit.core.models import IdempotencyKey
 
@@ -48,4 +50,13 @@ def lookup(*, owner: str, key: str, fingerprint: str) -> dict | None:
 
 
 def remember(*, owner: str, key: str, fingerprint: str, result: dict) -> None:
-    IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint, result=result)
+    rows.insert(
+        IdempotencyKey,
+        {
+            "owner": owner,
+            "key": key,
+            "fingerprint": fingerprint,
+            "result": result,
+            "created_at": timezone.now(),
+        },
+    )

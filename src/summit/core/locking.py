@@ -1,16 +1,15 @@
 """Locking capacity rows (design.md §3).
 
 ``lock(queryset)`` locks the rows in primary-key order inside the current transaction. On PostgreSQL that
-is ``SELECT ... FOR UPDATE`` with a lock timeout, so a stuck writer gives a clear "busy" error instead of
-hanging; on SQLite every write transaction already starts with ``BEGIN IMMEDIATE`` and is serialized.
+is ``SELECT ... FOR UPDATE``, and every PostgreSQL connection has a ``lock_timeout`` (``LOCK_TIMEOUT_MS``, set
+in ``settings.database_from_url``), so a stuck writer gives a clear "busy" error instead of hanging; on SQLite every write transaction already starts with ``BEGIN IMMEDIATE`` and is serialized.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 
 from summit.core.errors import Busy
 
@@ -19,9 +18,6 @@ def lock(queryset, *, order_by=("pk",), limit: int | None = None):
     """Return the rows of ``queryset`` locked for update, in primary-key order (or ``order_by``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock() must be called inside transaction.atomic()")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(settings.LOCK_TIMEOUT_MS)}")
     try:
         # Only the rows of the queried table: joined rows (select_related) stay unlocked.
         locked = queryset.select_for_update(of=("self",)).order_by(*order_by)

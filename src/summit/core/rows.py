@@ -5,7 +5,8 @@ more than running it (an API request's token, its participant, the session of a 
 stands for every concrete column of each model under its alias, and returns one tuple of instances per row,
 converted exactly as the ORM converts them (the backend's and the fields' converters). Columns named after
 ``{columns}`` in the query come back as extra trailing values of each tuple. The column list and the
-converters are worked out once per set of models and database.
+converters are worked out once per set of models and database. ``insert(Model, {...})`` stores one row and
+returns its primary key, with each value prepared by its field.
 
 Everything else uses the ORM; keep this for paths measured by ``benchmarks/``.
 """
@@ -58,3 +59,70 @@ def fetch(sql: str, params, *specs: type[Model] | str, using: str = "default") -
             start += len(names)
         result.append((*items, *row[start:]))
     return result
+
+
+def fetch_fields(
+    sql: str, params, model: type[Model], alias: str, names, *, using: str = "default"
+) -> list[dict]:
+    """Rows of ``sql`` as {attribute name: converted value} for ``names`` of ``model`` only (``{columns}``
+    stands for their columns under ``alias``)."""
+    connection = connections[using]
+    key = ("fields", model, alias, tuple(names), connection.alias, connection.vendor)
+    plan = _plans.get(key)
+    if plan is None:
+        quote = connection.ops.quote_name
+        fields = [model._meta.get_field(name) for name in names]
+        converters = []
+        for field in fields:
+            column = field.get_col(alias)
+            converters.append(
+                (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+            )
+        plan = (
+            ", ".join(f"{alias}.{quote(f.column)}" for f in fields),
+            [f.attname for f in fields],
+            converters,
+        )
+        _plans[key] = plan
+    columns, attnames, converters = plan
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{columns}", columns), params)
+        found = cursor.fetchall()
+    result = []
+    for row in found:
+        values = {}
+        for name, value, (column, convert_all) in zip(attnames, row, converters, strict=True):
+            for convert in convert_all:
+                value = convert(value, column, connection)
+            values[name] = value
+        result.append(values)
+    return result
+
+
+_inserts: dict[tuple, tuple[str, list]] = {}
+
+
+def insert(model: type[Model], values: dict, *, using: str = "default"):
+    """Insert one row of ``model`` with ``values`` (attribute names → Python values, prepared by each
+    field as the ORM prepares them) and return its primary key. No signals, no ``save()``."""
+    connection = connections[using]
+    key = (model, tuple(values), connection.alias, connection.vendor)
+    plan = _inserts.get(key)
+    if plan is None:
+        quote = connection.ops.quote_name
+        fields = [model._meta.get_field(name) for name in values]
+        pk = model._meta.pk.column
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk)}"
+        )
+        plan = (sql, fields)
+        _inserts[key] = plan
+    sql, fields = plan
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]

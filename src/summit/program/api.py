@@ -19,7 +19,6 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from summit.api.auth import token_event
-from summit.core import rows
 from summit.core.errors import MAX_ID, NotFound, ValidationFailed, as_id
 from summit.core.http import base_url
 from summit.events.models import Room
@@ -466,14 +465,8 @@ def _many_of_event(model, event, ids: list[int], field: str) -> list:
 
 
 def _own_participant(request: HttpRequest, event) -> Participant:
-    # Every booking request runs this: plain SQL (core.rows), the ORM query cost more than the lookup.
-    found = rows.fetch(
-        f"SELECT {{columns}} FROM {Participant._meta.db_table} p WHERE p.event_id = %s AND p.user_id = %s",
-        [event.pk, request.auth.user_id],
-        Participant,
-        "p",
-    )
-    participant = found[0][0] if found else None
+    # Loaded with the token, in the same query (registration.services.authenticate_token).
+    participant = request.auth.participant if request.auth.event_id == event.pk else None
     if participant is None:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
     return participant
@@ -826,7 +819,7 @@ def book_session(request: HttpRequest, slug: str, session_id: str, payload: Book
     409 ``full`` with ``offers``; overlapping a held session → 409 ``time_conflict``."""
     event = token_event(request, slug)
     participant = _own_participant(request, event)
-    session = services.get_session_for_booking(event, session_id)
+    session = services.get_session_for_booking(event, session_id, participant)
     replace = None
     if payload.replace is not None:
         replace = Booking.objects.filter(pk=payload.replace, participant=participant).first()

@@ -16,17 +16,18 @@ The session row is the capacity row: booking locks it, then counts, then writes,
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from summit.core import audit, idempotency, mail
-from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from summit.core import audit, idempotency, mail, rows
+from summit.core.errors import Busy, Conflict, Forbidden, NotFound, ValidationFailed
 from summit.core.locking import lock, lock_one, write_transaction
 from summit.events.models import Event
 from summit.program.models import AgendaFeed, Booking, Forum, Session, Speaker, Talk
@@ -283,7 +284,10 @@ def book(
     if not LOCKING:
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
-    held = _held(participant)
+    if getattr(session, "held_for", None) == participant.pk:
+        held = session.held_by  # read with the session by get_session_for_booking
+    else:
+        held = _held(participant)
     replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
     if replayed is not None:
         return replayed
@@ -298,14 +302,22 @@ def book(
 
     try:
         with write_transaction():
-            ids = sorted({session.pk} | ({replace.session_id} if replace else set()))
-            locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids))}
-            for one in locked.values():
-                one.event = session.event
-            session = locked[session.pk]
-            # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
-            fresh = Participant.objects.filter(pk=participant.pk).values("status", "attendance_mode").get()
-            participant.status, participant.attendance_mode = fresh["status"], fresh["attendance_mode"]
+            if replace is None:
+                # The common case, kept to few statements: the write lock (or row lock) is held from here.
+                session = _lock_fresh(session)
+                fresh = _fresh_state(participant, session)
+                participant.status, participant.attendance_mode = fresh[0], fresh[1]
+                seats_taken, online_count = fresh[2], fresh[3]
+            else:
+                ids = sorted({session.pk, replace.session_id})
+                locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids))}
+                for one in locked.values():
+                    one.event = session.event
+                session = locked[session.pk]
+                # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
+                fresh = _fresh_state(participant, session)
+                participant.status, participant.attendance_mode = fresh[0], fresh[1]
+                seats_taken, online_count = fresh[2], fresh[3]
             _check_bookable(session, participant, mode)
             held = _held(participant)
             replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
@@ -318,7 +330,6 @@ def book(
                         _("The booking to switch from is no longer active."), code="replace_inactive"
                     )
             _check_overlaps(session, held, replace)
-            seats_taken = onsite_taken(session) if mode == Booking.ONSITE else 0
             if replace is not None and mode == Booking.ONSITE and seats_taken >= session.capacity:
                 # Switching would trade a place for a waitlist spot and leave the person with neither.
                 raise SwitchToFull(session, replace.session)
@@ -326,14 +337,10 @@ def book(
                 _cancel_locked(
                     replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
                 )
+                # Cancelling may have freed (and promoted into) a place of this very session.
+                seats_taken, online_count = _fresh_state(participant, session)[2:]
             status = _status_for(
-                session,
-                mode,
-                join_waitlist=join_waitlist,
-                seats_taken=seats_taken,
-                online_count=online_taken(session)
-                if mode == Booking.ONLINE and session.online_limit is not None
-                else 0,
+                session, mode, join_waitlist=join_waitlist, seats_taken=seats_taken, online_count=online_count
             )
             booking = _create(session, participant, mode, status)
             idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
@@ -347,30 +354,65 @@ def book(
 
 
 def _held(participant: Participant) -> list[Booking]:
-    """The person's active bookings, each with the times and titles of its session (one light query).
-
-    Plain SQL: this runs on every booking request, and building the ORM query cost more than running it.
-    """
-    booking, session = Booking._meta.db_table, Session._meta.db_table
-    rows = Session.objects.raw(
-        'SELECT s.id, s."start", s."end", s.title_en, s.title_zh, b.id AS booking_id,'
-        " b.status AS booking_status, b.mode AS booking_mode"
-        f" FROM {booking} b JOIN {session} s ON s.id = b.session_id"
-        ' WHERE b.participant_id = %s AND b.status IN (%s, %s) ORDER BY s."start", b.id',
+    """The person's active bookings, each with its session, in start order (one query; plain SQL, as this
+    runs under the lock of every booking)."""
+    booking, table = Booking._meta.db_table, Session._meta.db_table
+    found = rows.fetch(
+        f"SELECT {{columns}}, b.id, b.status, b.mode FROM {booking} b JOIN {table} h ON h.id = b.session_id"
+        ' WHERE b.participant_id = %s AND b.status IN (%s, %s) ORDER BY h."start", b.id',
         [participant.pk, Booking.BOOKED, Booking.WAITLISTED],
+        Session,
+        "h",
     )
-    held = []
-    for row in rows:
-        item = Booking(
-            id=row.booking_id,
-            session_id=row.id,
-            participant_id=participant.pk,
-            status=row.booking_status,
-            mode=row.booking_mode,
+    return [_held_booking(participant, pk, status, mode, held) for held, pk, status, mode in found]
+
+
+def _lock_fresh(session: Session) -> Session:
+    """Lock ``session`` for this write transaction; return a copy with what an organizer may have changed
+    read again.
+
+    On PostgreSQL the row is locked (``FOR UPDATE``, the connection's ``lock_timeout`` bounds the wait); on
+    SQLite the transaction began with ``BEGIN IMMEDIATE`` and already holds the database's write lock.
+    """
+    sql = f"SELECT {{columns}} FROM {Session._meta.db_table} s WHERE s.id = %s"
+    if connection.vendor == "postgresql":
+        sql += " FOR UPDATE"
+    try:
+        found = rows.fetch_fields(sql, [session.pk], Session, "s", _FRESH_FIELDS)
+    except OperationalError as exc:
+        raise Busy() from exc
+    if not found:
+        raise NotFound(_("There is no such session in this event."), code="session_not_found")
+    fresh = copy.copy(session)
+    for name, value in found[0].items():
+        setattr(fresh, name, value)
+    return fresh
+
+
+_FRESH_FIELDS = ("capacity", "online", "online_limit", "status", "waitlist_seq", "start", "end")
+
+
+def _fresh_state(participant: Participant, session: Session) -> tuple:
+    """(status, attendance mode, seats taken, online places taken), read in one statement under the lock."""
+    booking, person = Booking._meta.db_table, Participant._meta.db_table
+    count = f"(SELECT count(*) FROM {booking} b WHERE b.session_id = %s AND b.status = %s AND b.mode = %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.status, p.attendance_mode, {count}, {count} FROM {person} p WHERE p.id = %s",
+            [
+                session.pk,
+                Booking.BOOKED,
+                Booking.ONSITE,
+                session.pk,
+                Booking.BOOKED,
+                Booking.ONLINE,
+                participant.pk,
+            ],
         )
-        item.session = row
-        held.append(item)
-    return held
+        found = cursor.fetchone()
+    if found is None:
+        raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
+    return found
 
 
 def _replay_if_held(
@@ -384,27 +426,55 @@ def _replay_if_held(
     return None
 
 
-def get_session_for_booking(event: Event, session_id) -> Session:
-    """The session with its taken seats counted in the same query (the booking hot path; plain SQL)."""
+def get_session_for_booking(event: Event, session_id, participant: Participant | None = None) -> Session:
+    """The session with its taken seats counted and, given ``participant``, their active bookings (as
+    ``book`` reads them), in one query: this is the booking hot path, so it is plain SQL (``core.rows``)."""
     from summit.core.errors import as_id
 
     pk = as_id(session_id)
-    booking, session = Booking._meta.db_table, Session._meta.db_table
+    booking, table = Booking._meta.db_table, Session._meta.db_table
     found = (
-        list(
-            Session.objects.raw(
-                f"SELECT s.*, (SELECT count(*) FROM {booking} b WHERE b.session_id = s.id AND b.status = %s"
-                f" AND b.mode = %s) AS seats_taken FROM {session} s WHERE s.event_id = %s AND s.id = %s",
-                [Booking.BOOKED, Booking.ONSITE, event.pk, pk],
-            )
+        rows.fetch(
+            f"SELECT {{columns}}, (SELECT count(*) FROM {booking} c WHERE c.session_id = s.id AND c.status = %s"
+            f" AND c.mode = %s), b.id, b.status, b.mode FROM {table} s"
+            f" LEFT JOIN {booking} b ON b.participant_id = %s AND b.status IN (%s, %s)"
+            f' LEFT JOIN {table} h ON h.id = b.session_id WHERE s.event_id = %s AND s.id = %s ORDER BY h."start", b.id',
+            [
+                Booking.BOOKED,
+                Booking.ONSITE,
+                participant.pk if participant else 0,
+                Booking.BOOKED,
+                Booking.WAITLISTED,
+                event.pk,
+                pk,
+            ],
+            Session,
+            "s",
+            Session,
+            "h",
         )
         if pk
         else []
     )
     if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
-    found[0].event = event
-    return found[0]
+    session, _held_session, seats_taken, _id, _status, _mode = found[0]
+    session.event, session.seats_taken = event, seats_taken
+    if participant is not None:
+        session.held_for = participant.pk
+        session.held_by = [
+            _held_booking(participant, held_id, status, mode, held_session)
+            for _s, held_session, _n, held_id, status, mode in found
+            if held_id is not None
+        ]
+    return session
+
+
+def _held_booking(participant: Participant, pk: int, status: str, mode: str, session: Session) -> Booking:
+    item = Booking(id=pk, session_id=session.pk, participant_id=participant.pk, status=status, mode=mode)
+    item._state.adding, item._state.db = False, "default"
+    item.session = session
+    return item
 
 
 def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:
@@ -413,9 +483,16 @@ def _create(session: Session, participant: Participant, mode: str, status: str) 
         session.waitlist_seq += 1
         Session.objects.filter(pk=session.pk).update(waitlist_seq=session.waitlist_seq)
         position = session.waitlist_seq
-    booking = Booking.objects.create(
-        session=session, participant=participant, mode=mode, status=status, waitlist_position=position
-    )
+    values = {
+        "session_id": session.pk,
+        "participant_id": participant.pk,
+        "mode": mode,
+        "status": status,
+        "waitlist_position": position,
+        "created_at": timezone.now(),
+    }
+    booking = Booking(id=rows.insert(Booking, values), **values)  # plain SQL: the insert runs under the lock
+    booking._state.adding, booking._state.db = False, "default"
     booking.session = session
     booking.participant = participant
     return booking

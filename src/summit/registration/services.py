@@ -1196,12 +1196,11 @@ def revoke_api_token(*, token: ApiToken, actor) -> ApiToken:
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
-    """The active token whose hash matches ``raw``, with its user and event, in one query (every API request
-    runs this, so it is plain SQL; see ``core.rows``). Its use is recorded by ``token_use``."""
+    """The active token whose hash matches ``raw``, with its user, its event and ``participant`` (the user's
+    participant record in that event, or None), all in one query: every API request runs this, so it is plain
+    SQL (see ``core.rows``). Its use is recorded by ``token_use``."""
     found = rows.fetch(
-        _TOKEN_SQL.format(
-            token=ApiToken._meta.db_table, user=get_user_model()._meta.db_table, event=Event._meta.db_table
-        ),
+        _token_sql(),
         [hash_token(raw or "")],
         ApiToken,
         "t",
@@ -1209,18 +1208,27 @@ def authenticate_token(raw: str) -> ApiToken | None:
         "u",
         Event,
         "e",
+        Participant,
+        "p",
     )
     if not found:
         return None
-    token, user, event = found[0]
+    token, user, event, participant = found[0]
     if token.revoked_at is not None or not user.is_active:
         return None
     token.user, token.event = user, event
+    token.participant = participant if participant.pk is not None else None
+    if token.participant is not None:
+        token.participant.event = event
     token_use.note(token)
     return token
 
 
-_TOKEN_SQL = (
-    "SELECT {{columns}} FROM {token} t JOIN {user} u ON u.id = t.user_id JOIN {event} e ON e.id = t.event_id"
-    " WHERE t.token_hash = %s"
-)
+def _token_sql() -> str:
+    return (
+        f"SELECT {{columns}} FROM {ApiToken._meta.db_table} t"
+        f" JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id"
+        f" JOIN {Event._meta.db_table} e ON e.id = t.event_id"
+        f" LEFT JOIN {Participant._meta.db_table} p ON p.event_id = t.event_id AND p.user_id = t.user_id"
+        " WHERE t.token_hash = %s ORDER BY p.id LIMIT 1"
+    )

@@ -18,6 +18,30 @@ def test_postgres_url_uses_a_pool_and_no_persistent_connections():
     assert "pool" not in summit_settings.database_from_url("postgres://u@h/x?pool=0")["OPTIONS"]
 
 
+def test_postgres_connections_bound_every_lock_wait(monkeypatch):
+    assert db_options("postgres://u@h/x")["options"] == "-c lock_timeout=5000"
+    monkeypatch.setenv("SUMMIT_LOCK_TIMEOUT_MS", "800")
+    both = db_options("postgres://u@h/x?options=-c%20statement_timeout%3D9000")["options"]
+    assert both == "-c statement_timeout=9000 -c lock_timeout=800"
+
+
+@pytest.mark.django_db
+def test_waiting_for_a_lock_is_bounded_on_the_database_in_use():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone()[0] == "5s"
+        else:
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] == 20000
+
+
+def db_options(url):
+    return summit_settings.database_from_url(url)["OPTIONS"]
+
+
 def test_sqlite_is_wal_with_immediate_transactions():
     db = summit_settings.sqlite_database("/tmp/x.sqlite3")
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
