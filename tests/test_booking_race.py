@@ -275,3 +275,32 @@ def test_the_same_key_sent_by_several_threads_at_once_gives_one_booking(event):
     # committed and checked the person's bookings just after.
     assert not errors(outcomes), errors(outcomes)
     assert len(answered) == 8
+
+
+def test_a_booking_and_a_cancelled_registration_at_once_never_leave_a_seat_behind(event):
+    """The registration is cancelled in a transaction that is still open when the person books: the booking
+    waits for it and is then refused, so no cancelled participant keeps a seat."""
+    session = nearly_full(event)
+    person = make_delegate(event)
+    changed, finish = threading.Event(), threading.Event()
+
+    def cancel_registration():
+        from django.db import transaction
+
+        from summit.registration import services as registration
+
+        with transaction.atomic():
+            registration.cancel(participant=person, actor=None, reason="plans changed")
+            changed.set()
+            finish.wait(10)  # hold the change uncommitted while the booking runs
+
+    def book_meanwhile():
+        assert changed.wait(10)
+        threading.Timer(0.5, finish.set).start()  # commit the cancellation while the booking waits
+        return services.book(session=session, participant=person, mode="onsite", idempotency_key=key())
+
+    cancelled, booked = run_at_once([cancel_registration, book_meanwhile])
+
+    assert cancelled.error is None
+    assert booked.error == "not_approved", booked.error
+    assert not Booking.objects.filter(participant=person, status__in=Booking.ACTIVE).exists()

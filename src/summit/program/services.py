@@ -393,12 +393,20 @@ _FRESH_FIELDS = ("capacity", "online", "online_limit", "status", "waitlist_seq",
 
 
 def _fresh_state(participant: Participant, session: Session) -> tuple:
-    """(status, attendance mode, seats taken, online places taken), read in one statement under the lock."""
+    """(status, attendance mode, seats taken, online places taken), read in one statement under the lock.
+
+    On PostgreSQL the participant row is share-locked too: a registration being cancelled, rejected or moved
+    online (which updates that row, then releases the person's bookings) either finishes first, and this
+    booking sees the new status, or waits until this booking commits, and then releases it with the others.
+    The counts are safe to read in the same statement: every change to this session's bookings holds the
+    session's lock, which this transaction already has.
+    """
     booking, person = Booking._meta.db_table, Participant._meta.db_table
     count = f"(SELECT count(*) FROM {booking} b WHERE b.session_id = %s AND b.status = %s AND b.mode = %s)"
+    share = " FOR SHARE OF p" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.status, p.attendance_mode, {count}, {count} FROM {person} p WHERE p.id = %s",
+            f"SELECT p.status, p.attendance_mode, {count}, {count} FROM {person} p WHERE p.id = %s{share}",
             [
                 session.pk,
                 Booking.BOOKED,
