@@ -81,7 +81,9 @@ def active(session, person):
 
 
 def test_program_renders_in_english_and_chinese(client, event, forum):
-    session = make_session(event, forum, title_en="Data governance", title_zh="数据治理", capacity=300)
+    session = make_session(
+        event, forum, title_en="Data governance", title_zh="数据治理", capacity=300, languages=["en", "zh"]
+    )
     speaker = Speaker.objects.create(event=event, name="李华", name_latin="Li Hua")
     Talk.objects.create(session=session, title_en="Opening", order=0).speakers.add(speaker)
     make_session(event, forum, start=event.start + timedelta(days=1), title_en="Day two", capacity=0)
@@ -103,6 +105,8 @@ def test_program_renders_in_english_and_chinese(client, event, forum):
     assert chinese.status_code == 200
     assert "数据治理" in chinese.text and "网络空间治理论坛" in chinese.text
     assert 'lang="zh-Hans"' in chinese.text
+    assert '<li class="languages">英语、中文</li>' in chinese.text  # a Chinese list takes the 顿号
+    assert '<li class="languages">English, Chinese</li>' in text
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     by_cookie = client.get(url("index", event))
