@@ -418,9 +418,7 @@ def test_booking_endpoint_is_lean(client, me, event, session, categories):
     with CaptureQueriesContext(connection) as queries:
         assert book(me, session).status_code == 201
     booked = [q["sql"] for q in queries.captured_queries]
-    assert sum(sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")) for sql in booked) == 7, (
-        booked
-    )
+    assert sum(sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")) for sql in booked) == 7, booked
     session.capacity = Booking.objects.filter(session=session, status="booked").count()
     session.save()
     other = participant_api(client, event, make_delegate(event, categories["company"]))
