@@ -304,3 +304,15 @@ def test_a_booking_and_a_cancelled_registration_at_once_never_leave_a_seat_behin
     assert cancelled.error is None
     assert booked.error == "not_approved", booked.error
     assert not Booking.objects.filter(participant=person, status__in=Booking.ACTIVE).exists()
+
+
+def test_one_person_booking_two_overlapping_sessions_at_once_gets_one(event):
+    forum = make_forum(event)
+    sessions = [make_session(event, forum, capacity=10, title_en=f"Parallel {i}") for i in range(4)]
+    person = make_delegate(event)
+
+    outcomes = run_at_once([book_call(s, person) for s in sessions])
+
+    assert sum(o.error is None for o in outcomes) == 1
+    assert errors(outcomes) == Counter({"time_conflict": 3})
+    assert Booking.objects.filter(participant=person, status__in=Booking.ACTIVE).count() == 1

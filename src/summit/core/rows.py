@@ -63,9 +63,9 @@ def fetch(sql: str, params, *specs: type[Model] | str, using: str = "default") -
 
 def fetch_fields(
     sql: str, params, model: type[Model], alias: str, names, *, using: str = "default"
-) -> list[dict]:
-    """Rows of ``sql`` as {attribute name: converted value} for ``names`` of ``model`` only (``{columns}``
-    stands for their columns under ``alias``)."""
+) -> list[tuple]:
+    """Rows of ``sql`` as ({attribute name: converted value} for ``names`` of ``model`` only, then any extra
+    columns); ``{columns}`` stands for the columns of ``names`` under ``alias``."""
     connection = connections[using]
     key = ("fields", model, alias, tuple(names), connection.alias, connection.vendor)
     plan = _plans.get(key)
@@ -91,11 +91,11 @@ def fetch_fields(
     result = []
     for row in found:
         values = {}
-        for name, value, (column, convert_all) in zip(attnames, row, converters, strict=True):
+        for name, value, (column, convert_all) in zip(attnames, row, converters, strict=False):
             for convert in convert_all:
                 value = convert(value, column, connection)
             values[name] = value
-        result.append(values)
+        result.append((values, *row[len(attnames) :]))
     return result
 
 

@@ -303,23 +303,18 @@ def book(
     try:
         with write_transaction():
             if replace is None:
-                # The common case, kept to few statements: the write lock (or row lock) is held from here.
-                session = _lock_fresh(session)
-                fresh = _fresh_state(participant, session)
-                participant.status, participant.attendance_mode = fresh[0], fresh[1]
-                seats_taken, online_count = fresh[2], fresh[3]
+                # The common case, kept to few statements: the locks are held from here to the commit.
+                session = _lock_fresh(session, participant)
             else:
                 ids = sorted({session.pk, replace.session_id})
                 locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids))}
                 for one in locked.values():
                     one.event = session.event
                 session = locked[session.pk]
-                # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
-                fresh = _fresh_state(participant, session)
-                participant.status, participant.attendance_mode = fresh[0], fresh[1]
-                seats_taken, online_count = fresh[2], fresh[3]
+                _lock_person(participant)
+            # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
             _check_bookable(session, participant, mode)
-            held = _held(participant)
+            held, seats_taken, online_count = _held_and_counts(participant, session)
             replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
             if replayed is not None:  # the same request committed while this one waited for the lock
                 return replayed
@@ -338,7 +333,7 @@ def book(
                     replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
                 )
                 # Cancelling may have freed (and promoted into) a place of this very session.
-                seats_taken, online_count = _fresh_state(participant, session)[2:]
+                _held_again, seats_taken, online_count = _held_and_counts(participant, session)
             status = _status_for(
                 session, mode, join_waitlist=join_waitlist, seats_taken=seats_taken, online_count=online_count
             )
@@ -367,24 +362,33 @@ def _held(participant: Participant) -> list[Booking]:
     return [_held_booking(participant, pk, status, mode, held) for held, pk, status, mode in found]
 
 
-def _lock_fresh(session: Session) -> Session:
-    """Lock ``session`` for this write transaction; return a copy with what an organizer may have changed
-    read again.
+def _lock_fresh(session: Session, participant: Participant) -> Session:
+    """Lock the session and the person for this write transaction (one statement) and return a copy of the
+    session with what an organizer may have changed read again; the person's status and attendance mode are
+    set afresh on ``participant``.
 
-    On PostgreSQL the row is locked (``FOR UPDATE``, the connection's ``lock_timeout`` bounds the wait); on
+    On PostgreSQL both rows are locked ``FOR UPDATE`` (the connection's ``lock_timeout`` bounds the wait). The
+    person's lock serializes their own bookings (so two overlapping sessions booked at once cannot both pass
+    the time-conflict check) and any change to their registration: one cancelled, rejected or moved online
+    (which updates that row, then releases the person's bookings) either finishes first, and this booking
+    sees the new status, or waits until this booking commits and then releases it with the others. On
     SQLite the transaction began with ``BEGIN IMMEDIATE`` and already holds the database's write lock.
     """
-    sql = f"SELECT {{columns}} FROM {Session._meta.db_table} s WHERE s.id = %s"
+    sql = (
+        f"SELECT {{columns}}, p.status, p.attendance_mode FROM {Session._meta.db_table} s,"
+        f" {Participant._meta.db_table} p WHERE s.id = %s AND p.id = %s"
+    )
     if connection.vendor == "postgresql":
-        sql += " FOR UPDATE"
+        sql += " FOR UPDATE OF s, p"
     try:
-        found = rows.fetch_fields(sql, [session.pk], Session, "s", _FRESH_FIELDS)
+        found = rows.fetch_fields(sql, [session.pk, participant.pk], Session, "s", _FRESH_FIELDS)
     except OperationalError as exc:
         raise Busy() from exc
     if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
+    values, participant.status, participant.attendance_mode = found[0]
     fresh = copy.copy(session)
-    for name, value in found[0].items():
+    for name, value in values.items():
         setattr(fresh, name, value)
     return fresh
 
@@ -392,35 +396,54 @@ def _lock_fresh(session: Session) -> Session:
 _FRESH_FIELDS = ("capacity", "online", "online_limit", "status", "waitlist_seq", "start", "end")
 
 
-def _fresh_state(participant: Participant, session: Session) -> tuple:
-    """(status, attendance mode, seats taken, online places taken), read in one statement under the lock.
-
-    On PostgreSQL the participant row is share-locked too: a registration being cancelled, rejected or moved
-    online (which updates that row, then releases the person's bookings) either finishes first, and this
-    booking sees the new status, or waits until this booking commits, and then releases it with the others.
-    The counts are safe to read in the same statement: every change to this session's bookings holds the
-    session's lock, which this transaction already has.
-    """
-    booking, person = Booking._meta.db_table, Participant._meta.db_table
-    count = f"(SELECT count(*) FROM {booking} b WHERE b.session_id = %s AND b.status = %s AND b.mode = %s)"
-    share = " FOR SHARE OF p" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.status, p.attendance_mode, {count}, {count} FROM {person} p WHERE p.id = %s{share}",
-            [
-                session.pk,
-                Booking.BOOKED,
-                Booking.ONSITE,
-                session.pk,
-                Booking.BOOKED,
-                Booking.ONLINE,
-                participant.pk,
-            ],
-        )
-        found = cursor.fetchone()
+def _lock_person(participant: Participant) -> None:
+    """Lock the person's row (PostgreSQL; see ``_lock_fresh``) and read their status and attendance again."""
+    sql = f"SELECT p.status, p.attendance_mode FROM {Participant._meta.db_table} p WHERE p.id = %s"
+    if connection.vendor == "postgresql":
+        sql += " FOR UPDATE"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [participant.pk])
+            found = cursor.fetchone()
+    except OperationalError as exc:
+        raise Busy() from exc
     if found is None:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
-    return found
+    participant.status, participant.attendance_mode = found
+
+
+def _held_and_counts(participant: Participant, session: Session) -> tuple[list[Booking], int, int]:
+    """The person's active bookings (as ``_held``), and the seats and online places taken in ``session``, in
+    one statement. Read after the locks, so both are current: every change to the session's bookings holds
+    the session's lock, and every booking of the person holds the person's."""
+    booking, table, person = Booking._meta.db_table, Session._meta.db_table, Participant._meta.db_table
+    count = f"(SELECT count(*) FROM {booking} c WHERE c.session_id = %s AND c.status = %s AND c.mode = %s)"
+    found = rows.fetch(
+        f"SELECT {{columns}}, b.id, b.status, b.mode, {count}, {count} FROM {person} p"
+        f" LEFT JOIN {booking} b ON b.participant_id = p.id AND b.status IN (%s, %s)"
+        f' LEFT JOIN {table} h ON h.id = b.session_id WHERE p.id = %s ORDER BY h."start", b.id',
+        [
+            session.pk,
+            Booking.BOOKED,
+            Booking.ONSITE,
+            session.pk,
+            Booking.BOOKED,
+            Booking.ONLINE,
+            Booking.BOOKED,
+            Booking.WAITLISTED,
+            participant.pk,
+        ],
+        Session,
+        "h",
+    )
+    if not found:
+        raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
+    held = [
+        _held_booking(participant, pk, status, mode, held_session)
+        for held_session, pk, status, mode, _seats, _online in found
+        if pk is not None
+    ]
+    return held, found[0][4], found[0][5]
 
 
 def _replay_if_held(

@@ -34,3 +34,24 @@ def test_fetch_builds_joined_instances_like_the_orm(event):
 def test_fetch_returns_nothing_for_no_rows(event):
     sql = f"SELECT {{columns}} FROM {Participant._meta.db_table} p WHERE p.id = %s"
     assert rows.fetch(sql, [0], Participant, "p") == []
+
+
+def test_fetch_fields_converts_the_named_fields_and_keeps_extra_columns(event):
+    sql = f"SELECT {{columns}}, e.slug FROM {Event._meta.db_table} e WHERE e.id = %s"
+    [(values, slug)] = rows.fetch_fields(sql, [event.pk], Event, "e", ["start", "time_zone"])
+    assert values == {"start": event.start, "time_zone": event.time_zone}
+    assert values["start"].tzinfo is not None and slug == "wic"
+
+
+def test_insert_prepares_each_value_like_the_orm(event):
+    from django.utils import timezone
+
+    from summit.core.models import IdempotencyKey
+
+    when = timezone.now()
+    pk = rows.insert(
+        IdempotencyKey,
+        {"owner": "p:1", "key": "k" * 8, "fingerprint": "f", "result": {"id": 3}, "created_at": when},
+    )
+    stored = IdempotencyKey.objects.get(pk=pk)
+    assert (stored.result, stored.created_at, stored.key) == ({"id": 3}, when, "kkkkkkkk")

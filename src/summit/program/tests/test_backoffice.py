@@ -223,7 +223,7 @@ def test_overview_groups_by_day_and_forum_with_counts(organizer_client, event, f
     assert 'data-booked="1" data-capacity="1" data-online="1" data-waitlist="2"' in row
     # Times in the event's time zone (Asia/Shanghai), not UTC.
     assert "09:00–10:30" in html and "14:00–15:30" in html
-    assert "Monday, 2027-11-08" in html and "Tuesday, 2027-11-09" in html
+    assert "Monday · 2027-11-08" in html and "Tuesday · 2027-11-09" in html
     assert html.index("Digital economy forum") < html.index("Security forum")
     assert url(event, "session_edit", day2.pk) in html
     assert url(event, "session", day2.pk) in html
