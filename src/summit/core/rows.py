@@ -61,44 +61,6 @@ def fetch(sql: str, params, *specs: type[Model] | str, using: str = "default") -
     return result
 
 
-def fetch_fields(
-    sql: str, params, model: type[Model], alias: str, names, *, using: str = "default"
-) -> list[tuple]:
-    """Rows of ``sql`` as ({attribute name: converted value} for ``names`` of ``model`` only, then any extra
-    columns); ``{columns}`` stands for the columns of ``names`` under ``alias``."""
-    connection = connections[using]
-    key = ("fields", model, alias, tuple(names), connection.alias, connection.vendor)
-    plan = _plans.get(key)
-    if plan is None:
-        quote = connection.ops.quote_name
-        fields = [model._meta.get_field(name) for name in names]
-        converters = []
-        for field in fields:
-            column = field.get_col(alias)
-            converters.append(
-                (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-            )
-        plan = (
-            ", ".join(f"{alias}.{quote(f.column)}" for f in fields),
-            [f.attname for f in fields],
-            converters,
-        )
-        _plans[key] = plan
-    columns, attnames, converters = plan
-    with connection.cursor() as cursor:
-        cursor.execute(sql.replace("{columns}", columns), params)
-        found = cursor.fetchall()
-    result = []
-    for row in found:
-        values = {}
-        for name, value, (column, convert_all) in zip(attnames, row, converters, strict=False):
-            for convert in convert_all:
-                value = convert(value, column, connection)
-            values[name] = value
-        result.append((values, *row[len(attnames) :]))
-    return result
-
-
 _inserts: dict[tuple, tuple[str, list]] = {}
 
 

@@ -16,18 +16,17 @@ The session row is the capacity row: booking locks it, then counts, then writes,
 
 from __future__ import annotations
 
-import copy
 import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from summit.core import audit, idempotency, mail, rows
-from summit.core.errors import Busy, Conflict, Forbidden, NotFound, ValidationFailed
+from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from summit.core.locking import lock, lock_one, write_transaction
 from summit.events.models import Event
 from summit.program.models import AgendaFeed, Booking, Forum, Session, Speaker, Talk
@@ -156,12 +155,8 @@ def onsite_taken(session: Session) -> int:
     return Booking.objects.filter(session=session, status=Booking.BOOKED, mode=Booking.ONSITE).count()
 
 
-def online_taken(session: Session) -> int:
-    return Booking.objects.filter(session=session, status=Booking.BOOKED, mode=Booking.ONLINE).count()
-
-
 def with_counts(queryset):
-    """Annotate sessions with ``seats_taken``, ``online_taken`` and ``waitlist_count`` in the same query."""
+    """Annotate sessions with ``seats_taken``, ``online_count`` and ``waitlist_count`` in the same query."""
     return queryset.annotate(
         seats_taken=Count(
             "bookings", filter=Q(bookings__status=Booking.BOOKED, bookings__mode=Booking.ONSITE)
@@ -285,9 +280,9 @@ def book(
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
     if getattr(session, "held_for", None) == participant.pk:
-        held = session.held_by  # read with the session by get_session_for_booking
+        held, seats_taken = session.held_by, session.seats_taken  # read by get_session_for_booking
     else:
-        held = _held(participant)
+        held, seats_taken, _online = _held_and_counts(participant, session)
     replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
     if replayed is not None:
         return replayed
@@ -296,8 +291,7 @@ def book(
         # Full already: answer without taking the write lock. A seat freed a moment later goes to the
         # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people
         # who missed out does not queue behind the ones who got in.
-        taken = getattr(session, "seats_taken", None)
-        if (taken if taken is not None else onsite_taken(session)) >= session.capacity:
+        if seats_taken >= session.capacity:
             raise SessionFull(session, mode=mode)
 
     try:
@@ -348,89 +342,102 @@ def book(
     return BookingOutcome(booking=booking, replaced=replace)
 
 
-def _held(participant: Participant) -> list[Booking]:
-    """The person's active bookings, each with its session, in start order (one query; plain SQL, as this
-    runs under the lock of every booking)."""
-    booking, table = Booking._meta.db_table, Session._meta.db_table
-    found = rows.fetch(
-        f"SELECT {{columns}}, b.id, b.status, b.mode FROM {booking} b JOIN {table} h ON h.id = b.session_id"
-        ' WHERE b.participant_id = %s AND b.status IN (%s, %s) ORDER BY h."start", b.id',
-        [participant.pk, Booking.BOOKED, Booking.WAITLISTED],
-        Session,
-        "h",
+# The person's active bookings and a session's taken places, as the booking hot path reads them: plain SQL
+# (``core.rows``), as building the ORM queries cost more than running them. ``{columns}`` are the columns of the
+# held bookings' sessions (alias ``h``), followed by the booking's id, status and mode.
+_HELD_JOIN = (
+    "LEFT JOIN {booking} b ON b.participant_id = %s AND b.status IN (%s, %s)"
+    " LEFT JOIN {session} h ON h.id = b.session_id"
+)
+_HELD_ORDER = ' ORDER BY h."start", b.id'
+_TAKEN = "(SELECT count(*) FROM {booking} c WHERE c.session_id = %s AND c.status = %s AND c.mode = %s)"
+
+
+def _sql(text: str) -> str:
+    return text.format(
+        booking=Booking._meta.db_table, session=Session._meta.db_table, participant=Participant._meta.db_table
     )
-    return [_held_booking(participant, pk, status, mode, held) for held, pk, status, mode in found]
+
+
+def _held_params(participant_pk: int) -> list:
+    return [participant_pk, Booking.BOOKED, Booking.WAITLISTED]
+
+
+def _taken_params(session_pk, mode: str) -> list:
+    return [session_pk, Booking.BOOKED, mode]
+
+
+def _held_from(participant: Participant, found: list[tuple], at: int) -> list[Booking]:
+    """The held bookings of ``found`` rows whose held session stands at ``at``, then id, status and mode."""
+    held = []
+    for row in found:
+        session, pk, status, mode = row[at : at + 4]
+        if pk is not None:
+            item = Booking(
+                id=pk, session_id=session.pk, participant_id=participant.pk, status=status, mode=mode
+            )
+            item._state.adding, item._state.db = False, "default"
+            item.session = session
+            held.append(item)
+    return held
 
 
 def _lock_fresh(session: Session, participant: Participant) -> Session:
-    """Lock the session and the person for this write transaction (one statement) and return a copy of the
-    session with what an organizer may have changed read again; the person's status and attendance mode are
-    set afresh on ``participant``.
+    """Lock the session and the person for this write transaction and read both again (one statement):
+    return the session as it is now, and set the person's status and attendance mode on ``participant``.
 
-    On PostgreSQL both rows are locked ``FOR UPDATE`` (the connection's ``lock_timeout`` bounds the wait). The
-    person's lock serializes their own bookings (so two overlapping sessions booked at once cannot both pass
-    the time-conflict check) and any change to their registration: one cancelled, rejected or moved online
-    (which updates that row, then releases the person's bookings) either finishes first, and this booking
-    sees the new status, or waits until this booking commits and then releases it with the others. On
-    SQLite the transaction began with ``BEGIN IMMEDIATE`` and already holds the database's write lock.
+    On PostgreSQL both rows are locked ``FOR UPDATE`` (the connection's ``lock_timeout`` bounds the wait, and
+    ``write_transaction`` turns a timeout into Busy). The person's lock serializes their own bookings (so two
+    overlapping sessions booked at once cannot both pass the time-conflict check) and any change to their
+    registration: one cancelled, rejected or moved online (which updates that row, then releases the person's
+    bookings) either finishes first, and this booking sees the new status, or waits until this booking
+    commits and then releases it with the others. On SQLite the transaction began with ``BEGIN IMMEDIATE`` and
+    already holds the database's write lock.
     """
-    sql = (
-        f"SELECT {{columns}}, p.status, p.attendance_mode FROM {Session._meta.db_table} s,"
-        f" {Participant._meta.db_table} p WHERE s.id = %s AND p.id = %s"
+    sql = _sql("SELECT {{columns}}, p.status, p.attendance_mode FROM {session} s, {participant} p")
+    sql += " WHERE s.id = %s AND p.id = %s" + (
+        " FOR UPDATE OF s, p" if connection.vendor == "postgresql" else ""
     )
-    if connection.vendor == "postgresql":
-        sql += " FOR UPDATE OF s, p"
-    try:
-        found = rows.fetch_fields(sql, [session.pk, participant.pk], Session, "s", _FRESH_FIELDS)
-    except OperationalError as exc:
-        raise Busy() from exc
+    found = rows.fetch(sql, [session.pk, participant.pk], Session, "s")
     if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
-    values, participant.status, participant.attendance_mode = found[0]
-    fresh = copy.copy(session)
-    for name, value in values.items():
-        setattr(fresh, name, value)
+    fresh, participant.status, participant.attendance_mode = found[0]
+    fresh.event = session.event
     return fresh
-
-
-_FRESH_FIELDS = ("capacity", "online", "online_limit", "status", "waitlist_seq", "start", "end")
 
 
 def _lock_person(participant: Participant) -> None:
     """Lock the person's row (PostgreSQL; see ``_lock_fresh``) and read their status and attendance again."""
-    sql = f"SELECT p.status, p.attendance_mode FROM {Participant._meta.db_table} p WHERE p.id = %s"
+    sql = _sql("SELECT p.status, p.attendance_mode FROM {participant} p WHERE p.id = %s")
     if connection.vendor == "postgresql":
         sql += " FOR UPDATE"
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [participant.pk])
-            found = cursor.fetchone()
-    except OperationalError as exc:
-        raise Busy() from exc
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [participant.pk])
+        found = cursor.fetchone()
     if found is None:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
     participant.status, participant.attendance_mode = found
 
 
 def _held_and_counts(participant: Participant, session: Session) -> tuple[list[Booking], int, int]:
-    """The person's active bookings (as ``_held``), and the seats and online places taken in ``session``, in
-    one statement. Read after the locks, so both are current: every change to the session's bookings holds
-    the session's lock, and every booking of the person holds the person's."""
-    booking, table, person = Booking._meta.db_table, Session._meta.db_table, Participant._meta.db_table
-    count = f"(SELECT count(*) FROM {booking} c WHERE c.session_id = %s AND c.status = %s AND c.mode = %s)"
+    """The person's active bookings (each with its session, in start order), and the seats and online places
+    taken in ``session``, in one statement. Under the locks both are current: every change to the session's
+    bookings holds the session's lock, and every booking of the person holds the person's."""
     found = rows.fetch(
-        f"SELECT {{columns}}, b.id, b.status, b.mode, {count}, {count} FROM {person} p"
-        f" LEFT JOIN {booking} b ON b.participant_id = p.id AND b.status IN (%s, %s)"
-        f' LEFT JOIN {table} h ON h.id = b.session_id WHERE p.id = %s ORDER BY h."start", b.id',
+        _sql(
+            "SELECT {{columns}}, b.id, b.status, b.mode, "
+            + _TAKEN
+            + ", "
+            + _TAKEN
+            + " FROM {participant} p "
+            + _HELD_JOIN
+            + " WHERE p.id = %s"
+            + _HELD_ORDER
+        ),
         [
-            session.pk,
-            Booking.BOOKED,
-            Booking.ONSITE,
-            session.pk,
-            Booking.BOOKED,
-            Booking.ONLINE,
-            Booking.BOOKED,
-            Booking.WAITLISTED,
+            *_taken_params(session.pk, Booking.ONSITE),
+            *_taken_params(session.pk, Booking.ONLINE),
+            *_held_params(participant.pk),
             participant.pk,
         ],
         Session,
@@ -438,12 +445,7 @@ def _held_and_counts(participant: Participant, session: Session) -> tuple[list[B
     )
     if not found:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
-    held = [
-        _held_booking(participant, pk, status, mode, held_session)
-        for held_session, pk, status, mode, _seats, _online in found
-        if pk is not None
-    ]
-    return held, found[0][4], found[0][5]
+    return _held_from(participant, found, 0), found[0][4], found[0][5]
 
 
 def _replay_if_held(
@@ -463,19 +465,19 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
     from summit.core.errors import as_id
 
     pk = as_id(session_id)
-    booking, table = Booking._meta.db_table, Session._meta.db_table
     found = (
         rows.fetch(
-            f"SELECT {{columns}}, (SELECT count(*) FROM {booking} c WHERE c.session_id = s.id AND c.status = %s"
-            f" AND c.mode = %s), b.id, b.status, b.mode FROM {table} s"
-            f" LEFT JOIN {booking} b ON b.participant_id = %s AND b.status IN (%s, %s)"
-            f' LEFT JOIN {table} h ON h.id = b.session_id WHERE s.event_id = %s AND s.id = %s ORDER BY h."start", b.id',
+            _sql(
+                "SELECT {{columns}}, b.id, b.status, b.mode, "
+                + _TAKEN
+                + " FROM {session} s "
+                + _HELD_JOIN
+                + " WHERE s.event_id = %s AND s.id = %s"
+                + _HELD_ORDER
+            ),
             [
-                Booking.BOOKED,
-                Booking.ONSITE,
-                participant.pk if participant else 0,
-                Booking.BOOKED,
-                Booking.WAITLISTED,
+                *_taken_params(pk, Booking.ONSITE),
+                *_held_params(participant.pk if participant else 0),
                 event.pk,
                 pk,
             ],
@@ -489,23 +491,11 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
     )
     if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
-    session, _held_session, seats_taken, _id, _status, _mode = found[0]
+    session, seats_taken = found[0][0], found[0][5]
     session.event, session.seats_taken = event, seats_taken
     if participant is not None:
-        session.held_for = participant.pk
-        session.held_by = [
-            _held_booking(participant, held_id, status, mode, held_session)
-            for _s, held_session, _n, held_id, status, mode in found
-            if held_id is not None
-        ]
+        session.held_for, session.held_by = participant.pk, _held_from(participant, found, 1)
     return session
-
-
-def _held_booking(participant: Participant, pk: int, status: str, mode: str, session: Session) -> Booking:
-    item = Booking(id=pk, session_id=session.pk, participant_id=participant.pk, status=status, mode=mode)
-    item._state.adding, item._state.db = False, "default"
-    item.session = session
-    return item
 
 
 def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:
@@ -531,9 +521,8 @@ def _create(session: Session, participant: Participant, mode: str, status: str) 
 
 def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint) -> BookingOutcome:
     """The broken version, for the race test only: count now, write later, in separate transactions."""
-    _check_overlaps(session, _held(participant), None)
-    seats = onsite_taken(session)
-    online = online_taken(session)
+    held, seats, online = _held_and_counts(participant, session)
+    _check_overlaps(session, held, None)
     if RACE_WINDOW_SECONDS:
         time.sleep(RACE_WINDOW_SECONDS)
     status = _status_for(session, mode, join_waitlist=join_waitlist, seats_taken=seats, online_count=online)

@@ -36,13 +36,6 @@ def test_fetch_returns_nothing_for_no_rows(event):
     assert rows.fetch(sql, [0], Participant, "p") == []
 
 
-def test_fetch_fields_converts_the_named_fields_and_keeps_extra_columns(event):
-    sql = f"SELECT {{columns}}, e.slug FROM {Event._meta.db_table} e WHERE e.id = %s"
-    [(values, slug)] = rows.fetch_fields(sql, [event.pk], Event, "e", ["start", "time_zone"])
-    assert values == {"start": event.start, "time_zone": event.time_zone}
-    assert values["start"].tzinfo is not None and slug == "wic"
-
-
 def test_insert_prepares_each_value_like_the_orm(event):
     from django.utils import timezone
 
