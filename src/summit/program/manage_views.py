@@ -319,22 +319,20 @@ def session_edit(request, slug, pk):
     if request.method == "POST":
         form = SessionForm(request.POST, event=event, session=session)
         if form.is_valid():
-            try:
-                session = services.save_session(
+            saved = _through_form(
+                form,
+                lambda: services.save_session(
                     event=event,
                     data=form.service_data(),
                     actor=request.user,
                     session=session,
                     base_url=base_url(request),
-                )
-            except NotFound:
-                raise
-            except SummitError as exc:
-                form.apply_error(exc)
-                session = services.get_session(event, pk)
-            else:
-                messages.success(request, _("The session “%(title)s” has been saved.") % {"title": session})
-                return redirect("program_manage:session_edit", slug=event.slug, pk=session.pk)
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The session “%(title)s” has been saved.") % {"title": saved})
+                return redirect("program_manage:session_edit", slug=event.slug, pk=saved.pk)
+            session = services.get_session(event, pk)  # the stored one, not the half-changed object
     else:
         form = SessionForm(event=event, session=session)
     return _session_page(request, event, form=form, session=session)
@@ -484,30 +482,42 @@ def forum_list(request, slug):
     return render(request, "program/manage/forums.html", _context(request, event, "forums", forums=forums))
 
 
-def _forum_page(request, event, form, forum=None):
+def _form_page(request, event, section: str, template: str, form, **objects):
+    """A back-office form page: 422 when the form carries errors, so scripts and tests see the refusal."""
     return render(
         request,
-        "program/manage/forum_form.html",
-        _context(request, event, "forums", form=form, forum=forum),
+        template,
+        _context(request, event, section, form=form, **objects),
         status=422 if form.errors else 200,
     )
 
 
-def _save_forum(request, event, form, forum=None):
+def _through_form(form, call):
+    """Run a service ``call``; a refusal lands on ``form`` (and gives None), a 404 stays a 404."""
     try:
-        saved = services.save_forum(
-            event=event,
-            data=form.service_data(),
-            actor=request.user,
-            forum=forum,
-            moderators=form.cleaned_data["moderators"],
-        )
+        return call()
     except NotFound:
         raise
     except SummitError as exc:
         form.apply_error(exc)
         return None
-    return saved
+
+
+def _forum_page(request, event, form, forum=None):
+    return _form_page(request, event, "forums", "program/manage/forum_form.html", form, forum=forum)
+
+
+def _save_forum(request, event, form, forum=None):
+    return _through_form(
+        form,
+        lambda: services.save_forum(
+            event=event,
+            data=form.service_data(),
+            actor=request.user,
+            forum=forum,
+            moderators=form.cleaned_data["moderators"],
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -566,28 +576,20 @@ def speaker_list(request, slug):
 
 
 def _speaker_page(request, event, form, speaker=None):
-    return render(
-        request,
-        "program/manage/speaker_form.html",
-        _context(request, event, "speakers", form=form, speaker=speaker),
-        status=422 if form.errors else 200,
-    )
+    return _form_page(request, event, "speakers", "program/manage/speaker_form.html", form, speaker=speaker)
 
 
 def _save_speaker(request, event, form, speaker=None):
-    try:
-        return services.save_speaker(
+    return _through_form(
+        form,
+        lambda: services.save_speaker(
             event=event,
             data=form.service_data(),
             actor=request.user,
             speaker=speaker,
             photo=form.cleaned_data.get("photo"),
-        )
-    except NotFound:
-        raise
-    except SummitError as exc:
-        form.apply_error(exc)
-        return None
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
