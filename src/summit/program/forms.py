@@ -258,17 +258,9 @@ class ForumForm(ServiceErrorsMixin, forms.Form):
         return slug
 
     def service_data(self) -> dict:
+        # The service's field list; the address (slug) and the order are filled in below.
         data = {
-            name: self.cleaned_data[name]
-            for name in (
-                "title_en",
-                "title_zh",
-                "description_en",
-                "description_zh",
-                "topic",
-                "host_organization",
-                "room",
-            )
+            name: self.cleaned_data[name] for name in services.FORUM_FIELDS if name not in ("slug", "order")
         }
         data["title_en"] = data["title_en"].strip()
         slug = self.cleaned_data.get("slug") or ""
