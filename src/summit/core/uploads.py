@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -45,7 +43,3 @@ def check_document(upload, *, field: str) -> tuple[str, str]:
             _("The file must be a PDF, JPEG or PNG document."), code="file_type", field=field
         )
     return kind
-
-
-def random_name(extension: str) -> str:
-    return f"{secrets.token_hex(16)}.{extension}"

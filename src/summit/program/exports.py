@@ -33,10 +33,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from summit.core.i18n import is_chinese, localized
+from summit.core.tables import csv_chunks, xlsx_bytes
 from summit.events.models import Event
 from summit.program.models import Booking, Session, Talk
 from summit.program.services import active_bookings, with_counts
-from summit.registration.exports import csv_chunks, xlsx_bytes
 from summit.registration.models import Participant
 
 GENERATOR = "Summit"

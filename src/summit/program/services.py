@@ -879,8 +879,8 @@ def update_own_profile(*, speaker: Speaker, actor, bio_en=None, bio_zh=None, pho
 
 def store_photo(upload) -> str:
     """Check a JPEG/PNG by its content and store it in private storage; returns the stored name."""
-    from summit.core.uploads import check_document, random_name
-    from summit.registration.models import private_storage
+    from summit.core.storage import private_storage, random_name
+    from summit.core.uploads import check_document
 
     content_type, extension = check_document(upload, field="photo")
     if content_type not in ("image/jpeg", "image/png"):

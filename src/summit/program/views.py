@@ -24,10 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from summit.core.errors import NotFound, SummitError, as_id
 from summit.core.http import base_url, posted_next
+from summit.core.storage import private_storage
 from summit.events.services import get_event
 from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
-from summit.registration.models import Participant, private_storage
+from summit.registration.models import Participant
 
 MAX_POLLED_SESSIONS = 500
 MODE_FILTERS = ("onsite", "online")

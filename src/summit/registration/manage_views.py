@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
-from summit.core import audit, roles
+from summit.core import audit, roles, tables
 from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
 from summit.core.http import base_url, posted_next
 from summit.events.services import get_event
@@ -189,7 +189,7 @@ def export_csv(request, slug):
     event = _staff_event(request, slug)
     header, rows = _export_rows(request, event)
     response = StreamingHttpResponse(
-        (chunk.encode("utf-8") for chunk in exports.csv_chunks(header, rows)),
+        (chunk.encode("utf-8") for chunk in tables.csv_chunks(header, rows)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(event, "csv")}"'
@@ -201,7 +201,7 @@ def export_xlsx(request, slug):
     event = _staff_event(request, slug)
     header, rows = _export_rows(request, event)
     response = HttpResponse(
-        exports.xlsx_bytes(header, rows, title=_("Participants")),
+        tables.xlsx_bytes(header, rows, title=_("Participants")),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(event, "xlsx")}"'

@@ -1,41 +1,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from summit.core.i18n import BilingualMixin
+from summit.core.storage import private_storage
 from summit.events.models import Event
-
-
-class PrivateStorage(FileSystemStorage):
-    """Uploads live outside static files (``PRIVATE_MEDIA_ROOT``) and are served only through
-    permission-checked views. The location is read from settings on every use."""
-
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-
-_private_storage = PrivateStorage()
-
-
-def private_storage():
-    return _private_storage
 
 
 def hash_token(raw: str) -> str:

@@ -37,7 +37,8 @@ from summit.core import audit, mail, rows
 from summit.core.errors import Conflict, NotFound, ValidationFailed, as_id
 from summit.core.locking import lock, lock_one, write_transaction
 from summit.core.models import AuditEntry
-from summit.core.uploads import check_document, random_name
+from summit.core.storage import private_storage, random_name
+from summit.core.uploads import check_document
 from summit.events.models import Event
 from summit.registration import token_use
 from summit.registration.models import (
@@ -48,7 +49,6 @@ from summit.registration.models import (
     Organization,
     Participant,
     hash_token,
-    private_storage,
 )
 
 User = get_user_model()
