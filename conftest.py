@@ -15,35 +15,36 @@ def _test_environment(settings, tmp_path, monkeypatch):
 
 @pytest.fixture
 def event(db):
-    from summit.core.testing import make_event
+    from summit.events.testing import make_event
 
     return make_event("wic")
 
 
 @pytest.fixture
 def categories(event):
-    from summit.core.testing import make_standard_categories
+    from summit.registration.testing import make_standard_categories
 
     return make_standard_categories(event)
 
 
 @pytest.fixture
 def organizer(event):
-    from summit.core.testing import make_staff
+    from summit.events.testing import make_staff
 
     return make_staff(event, "organizer", "organizer@example.org")
 
 
 @pytest.fixture
 def officer(event):
-    from summit.core.testing import make_staff
+    from summit.events.testing import make_staff
 
     return make_staff(event, "accreditation_officer", "officer@example.org")
 
 
 @pytest.fixture
 def other_event(db):
-    from summit.core.testing import make_event, make_standard_categories
+    from summit.events.testing import make_event
+    from summit.registration.testing import make_standard_categories
 
     ev = make_event("other")
     make_standard_categories(ev)

@@ -287,9 +287,10 @@ def run(vendor: str, n_rows: int, n_requests: int) -> int:
     from django.urls import reverse
 
     from summit.core.errors import SummitError
-    from summit.core.testing import make_event, make_staff, make_standard_categories
+    from summit.events.testing import make_event, make_staff
     from summit.registration.imports import import_participants
     from summit.registration.models import Participant
+    from summit.registration.testing import make_standard_categories
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

@@ -265,8 +265,11 @@ def build_data(n: int, seats: int, *, warm: int) -> dict:
 
     from django.contrib.auth import get_user_model
 
-    from summit.core.testing import make_category, make_event, make_forum, make_session
-    from summit.registration.models import ApiToken, Participant, hash_token
+    from summit.accounts.models import ApiToken, hash_token
+    from summit.events.testing import make_event
+    from summit.program.testing import make_forum, make_session
+    from summit.registration.models import Participant
+    from summit.registration.testing import make_category
 
     event = make_event(SLUG)
     category = make_category(event, "company", needs_approval=False)

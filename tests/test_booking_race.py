@@ -17,9 +17,11 @@ import pytest
 from django.db import connection
 
 from summit.core.errors import Busy, SummitError
-from summit.core.testing import booking_without_lock, make_delegate, make_event, make_forum, make_session
+from summit.events.testing import make_event
 from summit.program import services
 from summit.program.models import Booking
+from summit.program.testing import booking_without_lock, make_forum, make_session
+from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 
 from summit.core.errors import Busy, Conflict
-from summit.core.testing import make_event, make_participant, make_standard_categories, person_data
+from summit.events.testing import make_event
 from summit.registration import services
 from summit.registration.models import Participant
+from summit.registration.testing import make_participant, make_standard_categories, person_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

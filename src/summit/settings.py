@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ninja",
     "summit.core",
     "summit.events",
+    "summit.accounts",
     "summit.registration",
     "summit.program",
     "summit.api",
@@ -163,7 +164,7 @@ def sqlite_database(path: str) -> dict:
     }
 
 
-# API token use is written in batches, at most this often per process (registration/token_use.py).
+# API token use is written in batches, at most this often per process (accounts/token_use.py).
 TOKEN_USE_FLUSH_SECONDS = env_int("TOKEN_USE_FLUSH_SECONDS", 30)
 
 # How long a writer waits for a locked row on PostgreSQL before answering "busy, try again" (set as the
@@ -180,8 +181,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -3,9 +3,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from summit.api.api import api
+from summit.events.views import index
 from summit.registration.views import magic
 
 urlpatterns = [
+    path("", index, name="home"),
     path("", include("summit.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -3,9 +3,11 @@
 import pytest
 from django.core import mail
 
-from summit.core.testing import make_delegate, make_event, make_forum, make_session, make_standard_categories
+from summit.events.testing import make_event
 from summit.program.models import Booking
+from summit.program.testing import make_forum, make_session
 from summit.registration.services import issue_magic_link
+from summit.registration.testing import make_delegate, make_standard_categories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

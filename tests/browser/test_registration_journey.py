@@ -5,15 +5,10 @@ import re
 import pytest
 from django.core import mail
 
-from summit.core.testing import (
-    PASSWORD,
-    PDF_BYTES,
-    make_event,
-    make_invitation,
-    make_staff,
-    make_standard_categories,
-)
+from summit.core.testing import PASSWORD, PDF_BYTES
+from summit.events.testing import make_event, make_staff
 from summit.registration.models import Participant
+from summit.registration.testing import make_invitation, make_standard_categories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

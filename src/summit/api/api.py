@@ -11,7 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from summit.api.auth import TokenInvalid, token_auth
+from summit.accounts.auth import TokenInvalid
+from summit.api.auth import token_auth
 from summit.core.errors import SummitError
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from summit.core.models import AuditEntry
 
@@ -46,33 +45,16 @@ def entries_for(obj: models.Model):
     )
 
 
-ACTION_LABELS = {
-    "participant.registered": _("Registered"),
-    "participant.imported": _("Imported from a list"),
-    "participant.updated": _("Details changed"),
-    "participant.approved": _("Approved"),
-    "participant.rejected": _("Rejected"),
-    "participant.waitlisted": _("Put on the waitlist"),
-    "participant.promoted": _("Moved up from the waitlist"),
-    "participant.cancelled": _("Cancelled"),
-    "participant.mode_switched": _("Attendance switched"),
-    "invitation.created": _("Invitation created"),
-    "invitation.expired": _("Invitation expired"),
-    "api_token.created": _("API token created"),
-    "api_token.revoked": _("API token revoked"),
-    "forum.created": _("Forum created"),
-    "forum.updated": _("Forum changed"),
-    "session.created": _("Session created"),
-    "session.updated": _("Session changed"),
-    "session.cancelled": _("Session cancelled"),
-    "speaker.saved": _("Speaker saved"),
-    "speaker.profile_updated": _("Speaker profile changed by the speaker"),
-    "talk.saved": _("Talk saved"),
-    "talk.deleted": _("Talk deleted"),
-    "booking.removed": _("Booking removed by the organizers"),
-    "booking.promoted": _("Moved up from the session waitlist"),
-    "agenda_feed.renewed": _("Calendar feed link renewed"),
-}
+# Each app registers the labels of its own actions from its AppConfig.ready() (``register_labels``).
+ACTION_LABELS: dict[str, str] = {}
+
+
+def register_labels(labels: dict) -> None:
+    """Add an app's ``{action: label}`` (lazy translations); an action may be labelled only once."""
+    for action, label in labels.items():
+        if ACTION_LABELS.get(action, label) is not label:
+            raise ValueError(f"audit action {action!r} is labelled twice")
+        ACTION_LABELS[action] = label
 
 
 def action_label(action: str) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from summit.api.auth import token_event
+from summit.accounts.auth import token_event
 
 router = Router(tags=["events"])
 

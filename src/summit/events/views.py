@@ -1,7 +1,25 @@
 from django.shortcuts import render
+from django.utils import timezone
 
-from summit.core import roles
+from summit.events import roles
+from summit.events.models import Event
 from summit.events.services import get_event
+
+
+def index(request):
+    """The site's front page: every event, with the visitor's registration and back-office links."""
+    events = Event.objects.select_related("venue").order_by("start")
+    managed = (
+        set(roles.staff_events(request.user).values_list("pk", flat=True))
+        if request.user.is_authenticated
+        else set()
+    )
+    my = {}
+    if request.user.is_authenticated:
+        my = {p.event_id: p for p in request.user.participations.select_related("category")}
+    return render(
+        request, "events/index.html", {"events": events, "managed": managed, "my": my, "now": timezone.now()}
+    )
 
 
 def event_home(request, slug):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from summit.api.auth import token_event
+from summit.accounts.auth import token_event
 from summit.core.errors import MAX_ID, NotFound, ValidationFailed, as_id
 from summit.core.http import base_url
 from summit.events.models import Room

@@ -7,3 +7,9 @@ class ProgramConfig(AppConfig):
     label = "program"
     verbose_name = _("Program")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from summit.core import audit
+        from summit.program import labels
+
+        audit.register_labels(labels.AUDIT_LABELS)

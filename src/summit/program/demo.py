@@ -1,4 +1,5 @@
-"""The demo event's program: sub-forums, sessions, speakers, talks and bookings (used by ``summit demo``).
+"""The demo event's program: sub-forums, sessions, speakers, talks and bookings (part of ``summit demo``,
+``core/demo.py``).
 
 Everything is invented. Bookings are written with ``bulk_create`` for speed, so this module keeps by hand
 every rule ``services.book`` enforces: only approved participants book; people who attend online only
@@ -16,11 +17,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from summit.events.demo import SLUG
 from summit.events.models import Event, Room, Zone
 from summit.program.models import Booking, Forum, Session, Speaker, Talk
+from summit.registration.demo import DELEGATE_EMAIL, POSITIONS
 from summit.registration.models import Category, Organization, Participant
-
-DELEGATE_EMAIL = "delegate@summit.example"
 
 KEYNOTE, PANEL, WORKSHOP = "keynote", "panel", "workshop"
 
@@ -674,6 +675,16 @@ class Plan:
     overlaps: set[str] = field(default_factory=set)
 
 
+def build(demo) -> None:
+    counts = build_program(demo.event, demo.people, rng=demo.rng, now=demo.now)
+    demo.summary.append(f"{counts['forums']} forums and {counts['sessions']} sessions")
+
+
+def sheet(sheet, site: str) -> None:
+    if Session.objects.filter(event__slug=SLUG).exists():
+        sheet.urls.append(("Program", f"{site}/events/{SLUG}/program/"))
+
+
 def build_program(event: Event, participants: list[Participant], *, rng: random.Random, now=None) -> dict:
     """Create the demo program of ``event`` and its bookings; returns counts of what was created."""
     now = now or timezone.now()
@@ -819,8 +830,6 @@ class _ProgramBuilder:
     # --- speakers and talks ------------------------------------------------------------------------------
 
     def _speakers_and_talks(self):
-        from summit.registration.management.commands.demo import POSITIONS
-
         rng = self.rng
         positions = {}
         for pairs in POSITIONS.values():

@@ -15,9 +15,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from summit.core import roles
 from summit.core.errors import NotFound
 from summit.core.http import base_url
+from summit.events import roles
 from summit.events.services import get_event
 from summit.program import exports, services
 

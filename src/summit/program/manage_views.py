@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from summit.core import roles
 from summit.core.errors import NotFound, SummitError, as_id
 from summit.core.http import base_url
 from summit.core.locking import lock_one, write_transaction
+from summit.events import roles
 from summit.events.services import get_event
 from summit.program import services
 from summit.program.forms import CancelSessionForm, ForumForm, SessionForm, SpeakerForm, TalkForm

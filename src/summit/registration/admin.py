@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from summit.registration.models import ApiToken, Category, InvitationCode, Organization, Participant
+from summit.registration.models import Category, InvitationCode, Organization, Participant
 
 
 @admin.register(Category)
@@ -37,9 +37,3 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ["email", "search_text"]
     raw_id_fields = ["user", "organization", "invitation"]
     readonly_fields = ["status", "waitlist_position"]
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["event", "user", "name", "prefix", "created_at", "revoked_at"]
-    readonly_fields = ["token_hash", "prefix"]

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RegistrationConfig(AppConfig):
     name = "summit.registration"
     label = "registration"
+
+    def ready(self):
+        from summit.core import audit
+        from summit.registration import labels
+
+        audit.register_labels(labels.AUDIT_LABELS)

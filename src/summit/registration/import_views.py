@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from summit.core import roles
 from summit.core.errors import SummitError
 from summit.core.http import base_url
+from summit.events import roles
 from summit.events.services import get_event
 from summit.registration import imports
 from summit.registration.models import Participant

@@ -20,11 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
-from summit.core import audit, roles, tables
+from summit.accounts import views as token_pages
+from summit.core import audit, tables
 from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
 from summit.core.http import base_url, posted_next
+from summit.events import roles
 from summit.events.services import get_event
-from summit.registration import exports, services, token_pages
+from summit.registration import exports, services
 from summit.registration.models import InvitationCode, Participant
 
 PAGE_SIZE = 50

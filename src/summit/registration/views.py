@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from summit.core import roles
+from summit.accounts import services as accounts
+from summit.accounts import views as token_pages
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url
+from summit.events import roles
 from summit.events.services import get_event
-from summit.registration import services, token_pages
+from summit.registration import services
 from summit.registration.forms import EditForm, RegistrationForm, SignInForm
 from summit.registration.models import Participant
 
@@ -129,21 +131,22 @@ def magic(request, token):
     """A sign-in link: GET shows a button, POST signs in. Mail scanners that follow links (GET) do not use it up."""
     try:
         if request.method == "POST":
-            link = services.consume_magic_link(token)
+            link = accounts.consume_link(token)
         else:
-            link = services.check_magic_link(token)
+            link = accounts.check_link(token)
     except SummitError as exc:
         return render(request, "registration/link_invalid.html", {"error": exc}, status=exc.status)
+    participant = services.link_participant(link)
     if request.method != "POST":
-        return render(request, "registration/magic.html", {"link": link, "participant": link.participant})
+        return render(request, "registration/magic.html", {"link": link, "participant": participant})
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
-    if link.participant is not None:
-        event = link.participant.event
+    if participant is not None:
+        event = participant.event
         target = request.GET.get("next", "")
         if target and services.safe_next_path(event, target):
             return redirect(target)
         return redirect("registration:me", slug=event.slug)
-    return redirect("core:home")
+    return redirect("home")
 
 
 def _own_participant(request, event) -> Participant:

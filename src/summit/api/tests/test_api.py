@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from summit.accounts import services as accounts
 from summit.core.models import AuditEntry
-from summit.core.testing import make_organization, make_participant, make_user, person_data
-from summit.registration import services
+from summit.core.testing import make_user
 from summit.registration.models import Participant
+from summit.registration.testing import make_organization, make_participant, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,12 @@ def auth(raw: str) -> dict:
 
 @pytest.fixture
 def token(event, organizer):
-    return services.create_api_token(event=event, user=organizer, name="CRM sync")[1]
+    return accounts.create_api_token(event=event, user=organizer, name="CRM sync")[1]
 
 
 @pytest.fixture
 def officer_token(event, officer):
-    return services.create_api_token(event=event, user=officer, name="Desk")[1]
+    return accounts.create_api_token(event=event, user=officer, name="Desk")[1]
 
 
 @pytest.fixture
@@ -75,9 +76,9 @@ def test_no_token_is_401(client, event, categories):
 
 
 def test_revoked_and_unknown_token_is_401(client, event, organizer):
-    api_token, raw = services.create_api_token(event=event, user=organizer, name="old")
+    api_token, raw = accounts.create_api_token(event=event, user=organizer, name="old")
     assert client.get("/api/events/wic", **auth(raw)).status_code == 200
-    services.revoke_api_token(token=api_token, actor=organizer)
+    accounts.revoke_api_token(token=api_token, actor=organizer)
     assert_error(client.get("/api/events/wic", **auth(raw)), 401, "token_invalid")
     assert_error(client.get("/api/events/wic", **auth("smt_nonsense")), 401, "token_invalid")
 
@@ -108,7 +109,7 @@ def test_participant_of_another_event_is_404(api, categories, other_event):
 
 def test_token_of_user_without_role_sees_no_participants(client, event, categories):
     delegate = make_participant(event, categories["company"])
-    raw = services.create_api_token(event=event, user=delegate.user, name="sneaky")[1]
+    raw = accounts.create_api_token(event=event, user=delegate.user, name="sneaky")[1]
     assert_error(client.get("/api/events/wic/participants", **auth(raw)), 404, "not_found")
     assert_error(client.get(f"/api/events/wic/participants/{delegate.pk}", **auth(raw)), 404, "not_found")
     # The event itself is public information.
@@ -547,7 +548,7 @@ def test_bulk_status_is_all_or_nothing(api, event, categories):
 def test_actor_without_role_cannot_change_anything(client, event, categories):
     target = make_participant(event, categories["company"])
     nobody = make_user()
-    raw = services.create_api_token(event=event, user=nobody, name="x")[1]
+    raw = accounts.create_api_token(event=event, user=nobody, name="x")[1]
     response = client.post(
         f"/api/events/wic/participants/{target.pk}/status",
         json.dumps({"status": "approved"}),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from summit.core.testing import make_participant
-from summit.registration import services
+from summit.accounts import services as accounts
 from summit.registration.models import Participant
+from summit.registration.testing import make_participant
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ BAD_COUNTRY = (
 
 @pytest.fixture
 def token(event, organizer):
-    return services.create_api_token(event=event, user=organizer, name="import")[1]
+    return accounts.create_api_token(event=event, user=organizer, name="import")[1]
 
 
 def upload(client, token, content: str, slug: str = "wic", **fields):
@@ -75,6 +75,6 @@ def test_import_needs_a_file_and_staff_and_own_event(client, token, event, categ
     assert response.json()["code"] == "validation_failed"
     assert upload(client, token, VALID, slug="other").status_code == 404
     delegate = make_participant(event, categories["company"])
-    raw = services.create_api_token(event=event, user=delegate.user, name="x")[1]
+    raw = accounts.create_api_token(event=event, user=delegate.user, name="x")[1]
     assert upload(client, raw, VALID).status_code == 404
     assert Participant.objects.filter(event=event).count() == 1

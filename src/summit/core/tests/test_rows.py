@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from summit.core import rows
-from summit.core.testing import make_category, make_participant
 from summit.events.models import Event
 from summit.registration.models import Participant
+from summit.registration.testing import make_category, make_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -11,18 +11,13 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from summit.accounts.services import create_api_token
 from summit.core.models import AuditEntry
-from summit.core.testing import (
-    make_delegate,
-    make_forum,
-    make_organization,
-    make_participant,
-    make_session,
-)
 from summit.events.models import EventRole
 from summit.program import services
 from summit.program.models import Booking, Forum, Session, Speaker, Talk
-from summit.registration.services import create_api_token
+from summit.program.testing import make_forum, make_session
+from summit.registration.testing import make_delegate, make_organization, make_participant
 
 pytestmark = pytest.mark.django_db
 

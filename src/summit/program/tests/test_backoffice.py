@@ -12,17 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from summit.core.models import AuditEntry
-from summit.core.testing import (
-    PNG_BYTES,
-    make_delegate,
-    make_forum,
-    make_organization,
-    make_session,
-    make_staff,
-)
+from summit.core.testing import PNG_BYTES
+from summit.events.testing import make_staff
 from summit.program import services
 from summit.program.models import Booking, Forum, Session, Speaker, Talk
+from summit.program.testing import make_forum, make_session
 from summit.registration.models import Participant
+from summit.registration.testing import make_delegate, make_organization
 
 pytestmark = pytest.mark.django_db
 

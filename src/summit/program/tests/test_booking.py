@@ -7,10 +7,12 @@ import pytest
 from django.core import mail
 
 from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from summit.core.testing import make_delegate, make_event, make_forum, make_session
+from summit.events.testing import make_event
 from summit.program import services
 from summit.program.models import Booking
+from summit.program.testing import make_forum, make_session
 from summit.registration.models import Participant
+from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
 

@@ -21,17 +21,12 @@ from django.urls import reverse
 from lxml import etree
 from openpyxl import load_workbook
 
-from summit.core.testing import (
-    make_delegate,
-    make_event,
-    make_forum,
-    make_organization,
-    make_session,
-    make_staff,
-)
 from summit.events.models import Room
+from summit.events.testing import make_event, make_staff
 from summit.program import exports, services
 from summit.program.models import Session, Speaker, Talk
+from summit.program.testing import make_forum, make_session
+from summit.registration.testing import make_delegate, make_organization
 
 pytestmark = pytest.mark.django_db
 

@@ -11,16 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from summit.core.testing import (
-    EXE_BYTES,
-    PNG_BYTES,
-    make_delegate,
-    make_forum,
-    make_session,
-)
+from summit.core.testing import EXE_BYTES, PNG_BYTES
 from summit.program import services
 from summit.program.models import AgendaFeed, Booking, Speaker, Talk
+from summit.program.testing import make_forum, make_session
 from summit.registration.models import Participant
+from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
 

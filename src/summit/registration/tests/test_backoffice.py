@@ -7,10 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from summit.accounts import services as accounts
+from summit.accounts.models import ApiToken, hash_token
 from summit.core.models import AuditEntry
-from summit.core.testing import make_category, make_organization, make_participant, make_staff
+from summit.events.testing import make_staff
 from summit.registration import services
-from summit.registration.models import ApiToken, Participant, hash_token
+from summit.registration.models import Participant
+from summit.registration.testing import make_category, make_organization, make_participant
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +273,8 @@ def test_decide_needs_post(officer_client, event):
 def test_detail_shows_everything_submitted(officer_client, event, categories):
     from django.core.files.base import ContentFile
 
-    from summit.core.testing import PDF_BYTES, make_invitation
+    from summit.core.testing import PDF_BYTES
+    from summit.registration.testing import make_invitation
 
     invitation = make_invitation(event, categories["media"], code="PRESS-2027")
     p = make_participant(
@@ -418,10 +422,10 @@ def test_token_needs_a_name(organizer_client, event):
 
 def test_only_own_tokens_of_this_event_can_be_revoked(organizer_client, organizer, event, other_event):
     colleague = make_staff(event, "organizer")
-    theirs, _raw = services.create_api_token(event=event, user=colleague, name="Theirs")
+    theirs, _raw = accounts.create_api_token(event=event, user=colleague, name="Theirs")
     make_staff_other = make_staff(other_event, "organizer", "x@example.org")
-    elsewhere, _raw = services.create_api_token(event=other_event, user=make_staff_other, name="Elsewhere")
-    mine_elsewhere, _raw = services.create_api_token(event=other_event, user=organizer, name="Mine elsewhere")
+    elsewhere, _raw = accounts.create_api_token(event=other_event, user=make_staff_other, name="Elsewhere")
+    mine_elsewhere, _raw = accounts.create_api_token(event=other_event, user=organizer, name="Mine elsewhere")
     listing = organizer_client.get(reverse("manage:tokens", args=[event.slug])).content.decode()
     assert "Theirs" not in listing and "Mine elsewhere" not in listing
     for token in (theirs, elsewhere, mine_elsewhere):
@@ -432,7 +436,7 @@ def test_only_own_tokens_of_this_event_can_be_revoked(organizer_client, organize
 
 
 def test_officer_gets_404_on_tokens(officer_client, officer, event):
-    token, _raw = services.create_api_token(event=event, user=officer, name="Mine")
+    token, _raw = accounts.create_api_token(event=event, user=officer, name="Mine")
     assert officer_client.get(reverse("manage:tokens", args=[event.slug])).status_code == 404
     assert officer_client.post(reverse("manage:tokens", args=[event.slug]), {"name": "x"}).status_code == 404
     assert officer_client.post(reverse("manage:revoke_token", args=[event.slug, token.pk])).status_code == 404

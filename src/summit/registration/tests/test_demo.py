@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from summit.core.models import AuditEntry, User
-from summit.core.testing import STANDARD_CATEGORIES
 from summit.events.models import Event, EventRole
 from summit.registration.models import Category, InvitationCode, Participant
+from summit.registration.testing import STANDARD_CATEGORIES
 
 pytestmark = pytest.mark.django_db
 

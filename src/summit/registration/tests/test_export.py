@@ -6,9 +6,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from summit.core.testing import make_organization, make_participant
 from summit.registration.exports import COLUMNS
 from summit.registration.models import Participant
+from summit.registration.testing import make_organization, make_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from summit.core.errors import Conflict, as_id
-from summit.core.testing import PDF_BYTES, make_invitation, make_participant, person_data
+from summit.core.testing import PDF_BYTES
 from summit.registration import services
 from summit.registration.models import Participant
+from summit.registration.testing import make_invitation, make_participant, person_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from summit.core.errors import ValidationFailed
 from summit.core.models import AuditEntry
-from summit.core.testing import make_participant, make_staff
+from summit.events.testing import make_staff
 from summit.registration.imports import import_participants
 from summit.registration.models import Organization, Participant
+from summit.registration.testing import make_participant
 
 pytestmark = pytest.mark.django_db
 

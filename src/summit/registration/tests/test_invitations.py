@@ -10,10 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from summit.accounts import services as accounts
 from summit.core.models import AuditEntry
-from summit.core.testing import expired, make_invitation, make_organization, make_staff
+from summit.core.testing import expired
+from summit.events.testing import make_staff
 from summit.registration import services
 from summit.registration.models import InvitationCode
+from summit.registration.testing import make_invitation, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +188,7 @@ def test_service_turns_a_racing_duplicate_into_a_field_error(event, categories, 
     make_invitation(event, categories["vip"], code="RACE")
     # Pretend the duplicate check ran before the other transaction committed.
     monkeypatch.setattr(
-        "summit.registration.services.InvitationCode.objects.filter",
+        "summit.registration.services.invitations.InvitationCode.objects.filter",
         lambda *a, **k: InvitationCode.objects.none(),
     )
     with pytest.raises(services.ValidationFailed) as exc:
@@ -270,7 +273,7 @@ def auth(raw: str) -> dict:
 
 @pytest.fixture
 def token(event, officer):
-    return services.create_api_token(event=event, user=officer, name="Invitations")[1]
+    return accounts.create_api_token(event=event, user=officer, name="Invitations")[1]
 
 
 def api_post(client, raw, body, slug="wic"):
@@ -362,7 +365,7 @@ def test_api_schema_errors_and_scoping(client, token, event, categories, other_e
     assert client.get("/api/events/other/invitations", **auth(token)).status_code == 404
     assert client.get("/api/events/wic/invitations").status_code == 401
     stranger = make_staff(event, "gate_staff")
-    raw = services.create_api_token(event=event, user=stranger, name="Gate")[1]
+    raw = accounts.create_api_token(event=event, user=stranger, name="Gate")[1]
     assert client.get("/api/events/wic/invitations", **auth(raw)).status_code == 404
     assert api_post(client, raw, {"category": "vip"}).status_code == 404
     assert not InvitationCode.objects.exists()

@@ -9,9 +9,11 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from summit.core.testing import make_delegate, make_session, make_user
-from summit.registration import services
-from summit.registration.models import ApiToken
+from summit.accounts import services as accounts
+from summit.accounts.models import ApiToken
+from summit.core.testing import make_user
+from summit.program.testing import make_session
+from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +90,10 @@ def test_page_is_bilingual(client, event, delegate):
 
 
 def test_revoke_own_token_only(client, event, delegate, categories, organizer):
-    mine, raw = services.create_api_token(event=event, user=delegate.user, name="phone")
+    mine, raw = accounts.create_api_token(event=event, user=delegate.user, name="phone")
     other = make_delegate(event, categories["company"])
-    theirs, _ = services.create_api_token(event=event, user=other.user, name="theirs")
-    organizers, _ = services.create_api_token(event=event, user=organizer, name="desk")
+    theirs, _ = accounts.create_api_token(event=event, user=other.user, name="theirs")
+    organizers, _ = accounts.create_api_token(event=event, user=organizer, name="desk")
     client.force_login(delegate.user)
 
     page = client.get(url(event))

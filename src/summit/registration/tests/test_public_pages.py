@@ -5,9 +5,10 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from summit.core.testing import EXE_BYTES, PDF_BYTES, expired, make_invitation, make_participant, make_user
+from summit.core.testing import EXE_BYTES, PDF_BYTES, expired, make_user
 from summit.registration import services
 from summit.registration.models import Participant
+from summit.registration.testing import make_invitation, make_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -4,19 +4,13 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from summit.accounts import services as accounts
 from summit.core.errors import Conflict, NotFound, ValidationFailed
 from summit.core.models import AuditEntry
-from summit.core.testing import (
-    EXE_BYTES,
-    PDF_BYTES,
-    PNG_BYTES,
-    expired,
-    make_invitation,
-    make_participant,
-    person_data,
-)
+from summit.core.testing import EXE_BYTES, PDF_BYTES, PNG_BYTES, expired
 from summit.registration import services
 from summit.registration.models import Participant
+from summit.registration.testing import make_invitation, make_participant, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -252,18 +246,18 @@ def test_magic_link_works_once_and_expires(event, categories):
     p = make_participant(event, categories["company"])
     url = services.issue_magic_link(participant=p)
     token = url.rstrip("/").rsplit("/", 1)[-1]
-    assert services.consume_magic_link(token).user == p.user
+    assert accounts.consume_link(token).user == p.user
     with pytest.raises(Conflict) as exc:
-        services.consume_magic_link(token)
+        accounts.consume_link(token)
     assert exc.value.code == "link_used"
     url = services.issue_magic_link(participant=p)
     token = url.rstrip("/").rsplit("/", 1)[-1]
     p.user.magic_links.update(expires_at=expired())
     with pytest.raises(Conflict) as exc:
-        services.consume_magic_link(token)
+        accounts.consume_link(token)
     assert exc.value.code == "link_expired"
     with pytest.raises(NotFound):
-        services.consume_magic_link("nonsense")
+        accounts.consume_link("nonsense")
 
 
 def test_search_finds_names_in_any_script(event, categories):

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from summit.core.testing import make_delegate
+from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
 

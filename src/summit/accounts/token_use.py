@@ -56,8 +56,8 @@ def flush() -> int:
         _last_flush = time.monotonic()
     if not batch:
         return 0
+    from summit.accounts.models import ApiToken
     from summit.core.locking import write_transaction
-    from summit.registration.models import ApiToken
 
     try:
         with write_transaction():

@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from summit.accounts import services
+from summit.accounts.models import ApiToken
 from summit.core.errors import NotFound, SummitError
-from summit.registration import services
-from summit.registration.models import ApiToken
 
 
 def token_page(request, event, *, template: str, context: dict):

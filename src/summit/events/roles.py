@@ -1,11 +1,14 @@
 """The one place that decides who may do what. Views and the API both ask here.
 
-Roles (design.md §5) are per event: an organizer of event A has no rights on event B.
+Roles (design.md §5) are per event: an organizer of event A has no rights on event B. They live with the
+event (``EventRole``), so this module is in ``events``, the lowest app that knows events; every app above
+asks here.
 """
 
 from __future__ import annotations
 
 from summit.core.errors import Forbidden, NotFound
+from summit.events.models import Event, EventRole
 
 ORGANIZER = "organizer"
 ACCREDITATION_OFFICER = "accreditation_officer"
@@ -18,8 +21,6 @@ def event_roles(user, event) -> set[str]:
     if cache is None:
         cache = user._summit_roles = {}
     if event.pk not in cache:
-        from summit.events.models import EventRole
-
         cache[event.pk] = set(EventRole.objects.filter(user=user, event=event).values_list("role", flat=True))
     return cache[event.pk]
 
@@ -44,8 +45,6 @@ def require(allowed: bool, *, hide: bool = True) -> None:
 
 
 def staff_events(user):
-    from summit.events.models import Event
-
     if getattr(user, "is_superuser", False):
         return Event.objects.all()
     if not getattr(user, "is_authenticated", False):

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from summit.core.testing import make_staff, make_user
-from summit.registration import services, token_use
-from summit.registration.models import ApiToken
+from summit.accounts import services, token_use
+from summit.accounts.auth import authenticate_token
+from summit.accounts.models import ApiToken
+from summit.core.testing import make_user
+from summit.events.testing import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -33,22 +35,22 @@ def forums(client, raw):
 
 def test_authenticate_returns_the_token_with_its_user_and_event(event, organizer_token):
     token, raw = organizer_token
-    found = services.authenticate_token(raw)
+    found = authenticate_token(raw)
     assert found.pk == token.pk
     assert found.user.email == token.user.email and found.event.slug == "wic"
     assert found.event.start == event.start  # converted like the ORM does (an aware datetime)
-    assert services.authenticate_token(raw + "x") is None
-    assert services.authenticate_token("") is None
+    assert authenticate_token(raw + "x") is None
+    assert authenticate_token("") is None
 
 
 def test_revoked_tokens_and_inactive_users_are_refused(event, organizer_token):
     token, raw = organizer_token
     token.user.is_active = False
     token.user.save()
-    assert services.authenticate_token(raw) is None
+    assert authenticate_token(raw) is None
     other, other_raw = services.create_api_token(event=event, user=make_user(), name="x")
     services.revoke_api_token(token=other, actor=other.user)
-    assert services.authenticate_token(other_raw) is None
+    assert authenticate_token(other_raw) is None
 
 
 def test_first_use_is_recorded_in_a_batch_not_on_the_request(client, event, organizer_token, batched):
@@ -68,13 +70,13 @@ def test_later_uses_within_the_resolution_write_nothing(client, event, organizer
     assert forums(client, raw).status_code == 200
     assert token.pk not in token_use.pending()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=20))
-    services.authenticate_token(raw)
+    authenticate_token(raw)
     assert token.pk in token_use.pending()
 
 
 def test_flush_never_moves_a_later_time_back(event, organizer_token, batched):
     token, raw = organizer_token
-    services.authenticate_token(raw)  # pending with "now"
+    authenticate_token(raw)  # pending with "now"
     later = timezone.now() + timedelta(minutes=1)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=later)  # written by another process meanwhile
     token_use.flush()
@@ -83,7 +85,7 @@ def test_flush_never_moves_a_later_time_back(event, organizer_token, batched):
 
 def test_a_request_finishing_after_the_interval_writes_the_batch(client, event, organizer_token, batched):
     token, raw = organizer_token
-    services.authenticate_token(raw)
+    authenticate_token(raw)
     token_use._last_flush -= 31  # the interval has passed
     forums(client, raw)
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None

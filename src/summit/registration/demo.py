@@ -1,70 +1,34 @@
-"""``summit demo``: build a realistic World Internet Conference-style event to try Summit with.
+"""Demo registrations: categories, organizations, invitation codes and participants from 120+ countries.
 
-Everything is invented (people, organizations, codes); names come from Faker in each country's own script,
-with a Latin form (Faker's romanization for Chinese/Japanese where it has one, ``anyascii`` otherwise).
-Users and participants are written with ``bulk_create`` so 2,000 participants take a few seconds on SQLite.
+Part of ``summit demo`` (``core/demo.py``). Names come from Faker in each country's own script, with a Latin
+form (Faker's romanization for Chinese/Japanese where it has one, ``anyascii`` otherwise). Users and
+participants are written with ``bulk_create``, so 2,000 participants take a few seconds on SQLite. Leaves
+``demo.people`` for the apps above.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import time
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from anyascii import anyascii
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
 from faker import Faker
 
 from summit.core import audit
 from summit.core.models import AuditEntry
-from summit.core.testing import standard_categories
-from summit.events.models import Event, EventRole, Room, Venue, Zone
-from summit.program.demo import build_program
+from summit.events.demo import SLUG
 from summit.registration import services
 from summit.registration.models import Category, InvitationCode, Organization, Participant
+from summit.registration.testing import standard_categories
 
-SLUG = "wic2027"
 PRESS_CODE = "PRESS2027"
 VIP_CODE = "VIP-WUZHEN-2027"
+DELEGATE_EMAIL = "delegate@summit.example"
 
-# (role, e-mail, default password). SUMMIT_DEMO_PASSWORD replaces all four passwords.
-LOGINS = [
-    ("Organizer", "organizer@summit.example", "summit-organizer"),
-    ("Accreditation officer", "officer@summit.example", "summit-officer"),
-    ("Superuser (admin)", "admin@summit.example", "summit-admin"),
-    ("Delegate (company, approved)", "delegate@summit.example", "summit-delegate"),
-]
-
-ZONES = [
-    ("main-hall", "Main hall", "主会场"),
-    ("forums", "Sub-forums", "分论坛"),
-    ("expo", "Light of Internet Expo", "互联网之光博览会"),
-    ("press-centre", "Press centre", "新闻中心"),
-    ("vip-lounge", "VIP lounge", "贵宾休息室"),
-]
-
-ROOMS = [
-    ("Main Hall", "主会场", 1200, "main-hall"),
-    ("Sub-forum Hall A", "分论坛A厅", 400, "forums"),
-    ("Sub-forum Hall B", "分论坛B厅", 300, "forums"),
-    ("Sub-forum Hall C", "分论坛C厅", 200, "forums"),
-    ("Sub-forum Hall D", "分论坛D厅", 120, "forums"),
-    ("Press Centre", "新闻中心", 250, "press-centre"),
-    ("Expo Hall 1", "1号展馆", 3000, "expo"),
-    ("Expo Hall 2", "2号展馆", 2500, "expo"),
-    ("VIP Lounge", "贵宾室", 80, "vip-lounge"),
-]
-
-# Invented organizations: (type, name in its own script, Latin form, country).
 ORGANIZATIONS = [
     ("international", "Global Digital Cooperation Union", "Global Digital Cooperation Union", "CH"),
     (
@@ -438,11 +402,6 @@ REJECT_REASONS = ["Documents incomplete.", "Not eligible for this category.", "D
 CANCEL_REASONS = ["Travel plans changed.", "Cannot attend in person.", ""]
 
 
-def demo_passwords() -> dict[str, str]:
-    override = os.environ.get("SUMMIT_DEMO_PASSWORD")
-    return {email: override or default for _, email, default in LOGINS}
-
-
 def _is_latin(text: str) -> bool:
     return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
@@ -495,48 +454,20 @@ class NameMaker:
         }
 
 
-class DemoBuilder:
-    def __init__(self, *, participants: int, seed: int):
-        self.n = participants
-        self.rng = random.Random(seed)
-        self.names = NameMaker(seed)
-        self.passwords = demo_passwords()
-        self.now = timezone.now()
+class _Builder:
+    def __init__(self, demo):
+        self.n = demo.participants
+        self.rng = demo.rng
+        self.names = NameMaker(demo.seed)
+        self.now = demo.now
         self.used_emails: set[str] = set()
+        self.event = demo.event
+        self.organizer = demo.staff["organizer@summit.example"]
+        self.officer = demo.staff["officer@summit.example"]
+        self.delegate_user = demo.staff["delegate@summit.example"]
 
-    # --- structure ---------------------------------------------------------------------------------------
-
-    def build(self) -> Event:
-        tz = ZoneInfo("Asia/Shanghai")
-        venue = Venue.objects.create(
-            name_en="Wuzhen Internet International Convention Center",
-            name_zh="乌镇互联网国际会展中心",
-            address="Wuzhen, Tongxiang, Jiaxing, Zhejiang, China",
-            city="Wuzhen",
-        )
-        self.event = event = Event.objects.create(
-            slug=SLUG,
-            name_en="World Internet Conference Wuzhen Summit 2027",
-            name_zh="2027年世界互联网大会乌镇峰会",
-            description_en=(
-                "Three days of plenary sessions, sub-forums and the Light of Internet Expo in the water town of "
-                "Wuzhen: governments, international organizations, companies, researchers and media discuss "
-                "building a community with a shared future in cyberspace."
-            ),
-            description_zh="在水乡乌镇举行为期三天的全体会议、分论坛和互联网之光博览会，"
-            "各国政府、国际组织、企业、科研机构和媒体共商携手构建网络空间命运共同体。",
-            start=datetime(2027, 11, 8, 9, 0, tzinfo=tz),
-            end=datetime(2027, 11, 10, 18, 0, tzinfo=tz),
-            time_zone="Asia/Shanghai",
-            venue=venue,
-        )
-        zones = {
-            code: Zone.objects.create(event=event, code=code, name_en=en, name_zh=zh)
-            for code, en, zh in ZONES
-        }
-        Room.objects.bulk_create(
-            Room(event=event, name_en=en, name_zh=zh, capacity=cap, zone=zones[z]) for en, zh, cap, z in ROOMS
-        )
+    def build(self) -> list[Participant]:
+        event = self.event
         self.categories = standard_categories(event)
         Category.objects.bulk_create(self.categories.values())
         self.orgs: dict[str, list[Organization]] = defaultdict(list)
@@ -546,33 +477,10 @@ class DemoBuilder:
         ):
             self.orgs[org.type].append(org)
         self.ministries: dict[str, Organization] = {}
-        self._staff()
         self._invitations()
         self._participants()
         self._audit()
-        build_program(event, self.people, rng=self.rng, now=self.now)
-        return event
-
-    def _staff(self):
-        User = get_user_model()
-        users = {}
-        for _role, email, _default in LOGINS:
-            user = User.objects.filter(email=email).first() or User(email=email)
-            user.set_password(self.passwords[email])
-            user.is_active = True
-            if email.startswith("admin@"):
-                user.is_staff = user.is_superuser = True
-                user.name = "Summit Admin"
-            user.save()
-            users[email] = user
-        self.organizer = users["organizer@summit.example"]
-        self.officer = users["officer@summit.example"]
-        self.organizer.name, self.officer.name = "周敏 (Zhou Min)", "Amina Okafor"
-        User.objects.filter(pk=self.organizer.pk).update(name=self.organizer.name)
-        User.objects.filter(pk=self.officer.pk).update(name=self.officer.name)
-        EventRole.objects.create(event=self.event, user=self.organizer, role=EventRole.ORGANIZER)
-        EventRole.objects.create(event=self.event, user=self.officer, role=EventRole.ACCREDITATION_OFFICER)
-        self.delegate_user = users["delegate@summit.example"]
+        return self.people
 
     def _invitations(self):
         ev, cats = self.event, self.categories
@@ -882,78 +790,30 @@ class DemoBuilder:
         )
 
 
-class Command(BaseCommand):
-    help = "Build a demo conference (World Internet Conference Wuzhen Summit 2027) with staff logins and participants."
+def build(demo) -> None:
+    demo.people = _Builder(demo).build()
+    qs = Participant.objects.filter(event=demo.event)
+    statuses = Counter(qs.values_list("status", flat=True))
+    countries = qs.values("country").distinct().count()
+    demo.summary.append(
+        f"{qs.count()} participants from {countries} countries ("
+        + ", ".join(f"{s} {statuses.get(s, 0)}" for s, _ in Participant.STATUS_CHOICES)
+        + ")"
+    )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--if-empty", action="store_true", help="Only print the demo logins when an event already exists."
-        )
-        parser.add_argument(
-            "--participants", type=int, default=2000, help="Number of participants (default 2000)."
-        )
-        parser.add_argument("--seed", type=int, default=2027, help="Random seed (same seed, same demo).")
 
-    def handle(self, *args, **options):
-        if options["if_empty"] and Event.objects.exists():
-            self.stdout.write("An event already exists; the demo is not rebuilt.")
-            self._print_access()
-            return
-        if Event.objects.filter(slug=SLUG).exists():
-            raise CommandError(
-                f"The demo event “{SLUG}” already exists. Use a fresh database (or --if-empty)."
-            )
-        if options["participants"] < 1:
-            raise CommandError("--participants must be at least 1.")
-        started = time.monotonic()
-        builder = DemoBuilder(participants=options["participants"], seed=options["seed"])
-        with transaction.atomic():
-            event = builder.build()
-        elapsed = time.monotonic() - started
-        qs = Participant.objects.filter(event=event)
-        statuses = Counter(qs.values_list("status", flat=True))
-        n_countries = qs.values("country").distinct().count()
-        self.stdout.write(
-            f"Built “{event.name_en}” in {elapsed:.1f} s: {qs.count()} participants from {n_countries} countries ("
-            + ", ".join(f"{s} {statuses.get(s, 0)}" for s, _ in Participant.STATUS_CHOICES)
-            + ")."
-        )
-        self._print_access()
-
-    def _print_access(self):
-        site = settings.SITE_URL.rstrip("/")
-        event = Event.objects.filter(slug=SLUG).first()
-        if event is None:
-            self.stdout.write(
-                f"Home: {site}/   Admin: {site}/admin/   (the demo event “{SLUG}” is not in this database)"
-            )
-            return
-        urls = [
-            ("Home", f"{site}/"),
-            ("Event page", f"{site}/events/{SLUG}/"),
-            ("Registration", f"{site}/events/{SLUG}/register/"),
-            ("Program", f"{site}/events/{SLUG}/program/"),
-            ("Press invitation", f"{site}/events/{SLUG}/register/?code={PRESS_CODE}"),
-            ("Back office", f"{site}/events/{SLUG}/manage/participants/"),
-            ("Admin", f"{site}/admin/"),
-            ("API docs", f"{site}/api/docs"),
-        ]
-        lines = ["", "Summit demo", ""]
-        width = max(len(label) for label, _ in urls)
-        lines += [f"  {label.ljust(width)}  {url}" for label, url in urls]
-        lines += ["", "Demo logins (sign in at /admin/ or the site's sign-in page)", ""]
-        passwords = demo_passwords()
-        w1 = max(len(r) for r, _, _ in LOGINS)
-        w2 = max(len(e) for _, e, _ in LOGINS)
-        lines.append(f"  {'Role'.ljust(w1)}  {'E-mail'.ljust(w2)}  Password")
-        lines.append(f"  {'-' * w1}  {'-' * w2}  {'-' * 16}")
-        lines += [f"  {role.ljust(w1)}  {email.ljust(w2)}  {passwords[email]}" for role, email, _ in LOGINS]
-        delegate = (
-            Participant.objects.filter(event=event, email="delegate@summit.example")
-            .select_related("user")
-            .first()
-        )
-        if delegate is not None:
-            link = services.issue_magic_link(participant=delegate, base_url=settings.SITE_URL)
-            lines += ["", "  Delegate one-time sign-in link:", f"  {link}"]
-        self.stdout.write("\n".join(lines) + "\n")
+def sheet(sheet, site: str) -> None:
+    delegate = (
+        Participant.objects.filter(event__slug=SLUG, email=DELEGATE_EMAIL)
+        .select_related("event", "user")
+        .first()
+    )
+    if delegate is None:
+        return
+    sheet.urls += [
+        ("Registration", f"{site}/events/{SLUG}/register/"),
+        ("Press invitation", f"{site}/events/{SLUG}/register/?code={PRESS_CODE}"),
+        ("Back office", f"{site}/events/{SLUG}/manage/participants/"),
+    ]
+    link = services.issue_magic_link(participant=delegate, base_url=site)
+    sheet.notes.append(f"  Delegate one-time sign-in link:\n  {link}")

@@ -1,0 +1,101 @@
+"""Sign-in links and the mails that carry them; the participant behind an API token."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from summit.accounts import services as accounts
+from summit.accounts.auth import authenticate_token as authenticate_api_token
+from summit.core import mail
+from summit.core.locking import write_transaction
+from summit.events.models import Event
+from summit.registration.models import (
+    Participant,
+)
+
+
+def issue_magic_link(*, participant: Participant, base_url: str | None = None, next_path: str = "") -> str:
+    """Create a one-time sign-in link for ``participant`` and return its full URL.
+
+    ``next_path`` (a page of the participant's event) is where the link lands after signing in.
+    """
+    link = accounts.issue_link(user=participant.user, event=participant.event, base_url=base_url)
+    if next_path and safe_next_path(participant.event, next_path):
+        link += "?" + urlencode({"next": next_path})
+    return link
+
+
+def safe_next_path(event: Event, path: str) -> bool:
+    """Only a page of the same event, on this site, may follow a sign-in."""
+    return (
+        isinstance(path, str)
+        and len(path) <= 500
+        and path.startswith(f"/events/{event.slug}/")
+        and "//" not in path
+        and "\\" not in path
+        and all(ch.isprintable() and not ch.isspace() for ch in path)
+    )
+
+
+def link_participant(link) -> Participant | None:
+    """The registration a sign-in link was sent for: the user's record in the link's event."""
+    if link.event_id is None:
+        return None
+    return (
+        Participant.objects.filter(event_id=link.event_id, user_id=link.user_id)
+        .select_related("event")
+        .first()
+    )
+
+
+def request_magic_link(*, event: Event, email: str, base_url: str | None = None, next_path: str = "") -> bool:
+    """E-mail a sign-in link to a registered address. Returns whether one was sent (never shown to the visitor)."""
+    participant = (
+        Participant.objects.filter(event=event, email=(email or "").strip().lower())
+        .select_related("event")
+        .first()
+    )
+    if participant is None:
+        return False
+    with write_transaction():
+        send_status_mail(
+            participant, template="registration/mail/magic_link", base_url=base_url, next_path=next_path
+        )
+    return True
+
+
+def send_status_mail(
+    participant: Participant, *, template: str, base_url: str | None = None, next_path: str = ""
+) -> None:
+    """Send one of the participant mails in their language, with a fresh sign-in link."""
+    link = issue_magic_link(participant=participant, base_url=base_url, next_path=next_path)
+    mail.send(
+        to=participant.email,
+        template=template,
+        language=participant.language,
+        context={
+            "participant": participant,
+            "event": participant.event,
+            "link": link,
+            "hours": settings.MAGIC_LINK_HOURS,
+            "status": participant.status,
+        },
+    )
+
+
+# The participant a token belongs to (alias ``x``), loaded with the token in one query.
+_PARTICIPANT_OF_TOKEN = (Participant, "x.event_id = t.event_id AND x.user_id = t.user_id")
+
+
+def authenticate_token(raw: str):
+    """The active API token for ``raw`` with its user, its event and ``participant`` (the user's record in
+    that event, or None), all in one query (``accounts.auth.authenticate_token``); None if not valid."""
+    token = authenticate_api_token(raw, subject=_PARTICIPANT_OF_TOKEN)
+    if token is None:
+        return None
+    token.participant = participant = token.subject
+    if participant is not None:
+        participant.event = token.event
+    return token
