@@ -1,7 +1,7 @@
 """Seats and waitlist positions hold under real concurrency (design.md §3: prove the race, then the fix).
 
 Every test runs real threads, each on its own database connection, released together by a barrier. With
-the seat lock switched off (``booking_without_lock``) booking oversells; with it on, it never does.
+the seat lock switched off (``core.testing.without_locks``) booking oversells; with it on, it never does.
 A service may answer ``Busy`` when a writer waits too long for the lock: the caller is then meant to try
 again, so the threads here retry on ``Busy`` only, and count how often they had to.
 """
@@ -14,73 +14,23 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
-from summit.core.errors import Busy, SummitError
+from summit.core.testing import errors, run_at_once, without_locks
 from summit.events.testing import make_event
 from summit.program import services
 from summit.program.models import Booking
-from summit.program.testing import booking_without_lock, make_forum, make_session
+from summit.program.testing import make_forum, make_session
 from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Wide enough that every thread has counted the free seats before the first one writes, on any machine.
 RACE_WINDOW = 1.0
-MAX_BUSY_RETRIES = 20
 _keys = itertools.count(1)
 
 
 def key(label: str = "k") -> str:
     return f"race-{label}-{next(_keys):06d}"
-
-
-class Outcome:
-    """What one thread got: a result, or the code of the domain error it was refused with."""
-
-    def __init__(self):
-        self.result = None
-        self.error: str | None = None
-        self.busy = 0
-
-
-def run_at_once(calls):
-    """Run ``calls`` (callables) in one thread each, released together; retry only on Busy."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [Outcome() for _ in calls]
-
-    def work(call, outcome):
-        try:
-            connection.ensure_connection()  # connecting is not part of the race
-            barrier.wait()
-            while True:
-                try:
-                    outcome.result = call()
-                    return
-                except Busy:
-                    outcome.busy += 1
-                    if outcome.busy > MAX_BUSY_RETRIES:
-                        raise
-        except SummitError as exc:
-            outcome.error = exc.code
-        except Exception as exc:  # noqa: BLE001 - an unexpected error fails the test below
-            outcome.error = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=pair) for pair in zip(calls, outcomes, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a booking thread hung"
-    busy = sum(o.busy for o in outcomes)
-    print(f"{len(calls)} threads, {busy} Busy retries")  # shown with -rP
-    return outcomes
-
-
-def errors(outcomes) -> Counter:
-    return Counter(o.error for o in outcomes if o.error)
 
 
 def book_call(session, person, *, label="book", **kw):
@@ -117,7 +67,7 @@ def test_without_the_lock_twelve_people_oversell_three_seats(event):
     session = nearly_full(event)
     crowd = people(event, 12)
 
-    with booking_without_lock(RACE_WINDOW):
+    with without_locks(RACE_WINDOW):
         outcomes = run_at_once([book_call(session, p) for p in crowd])
 
     assert errors(outcomes) == Counter()

@@ -1,7 +1,8 @@
 """Bearer-token authentication for the REST API.
 
 A token (created at ``/events/<slug>/manage/tokens/`` or ``/events/<slug>/me/tokens/``) acts as its user, but
-only on its own event: every other event answers 404, exactly as if it did not exist (design.md §5).
+only on its own event: every other event answers 404, exactly as if it did not exist (design.md §5; the check
+is ``events.roles.token_event``).
 
 Every API request reads its token, so :func:`authenticate_token` is one plain query (``core.rows``) for the
 token, its user and its event, and, when a higher layer names one, the row the token stands for in that
@@ -18,8 +19,6 @@ from ninja.security import HttpBearer
 from summit.accounts import token_use
 from summit.accounts.models import ApiToken, hash_token
 from summit.core import rows
-from summit.core.errors import NotFound
-from summit.events import roles
 from summit.events.models import Event
 
 
@@ -74,20 +73,3 @@ class TokenAuth(HttpBearer):
             raise TokenInvalid()
         request.user = api_token.user
         return api_token
-
-
-def token_event(request, slug: str, *, staff: bool = False, organizer: bool = False) -> Event:
-    """The event ``slug`` if the request's token may see it; 404 otherwise.
-
-    ``staff`` requires :func:`roles.can_accredit`, ``organizer`` requires :func:`roles.is_organizer`. A
-    missing role is 404 too: the API leaks nothing about events or objects the caller may not see.
-    """
-    token: ApiToken = request.auth
-    event = token.event
-    if event.slug != slug:
-        raise NotFound()
-    if staff:
-        roles.require(roles.can_accredit(token.user, event))
-    if organizer:
-        roles.require(roles.is_organizer(token.user, event))
-    return event

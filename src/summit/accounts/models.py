@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from summit.core.locking import RANK_LINK
 from summit.events.models import Event
 
 
@@ -21,6 +22,8 @@ def hash_token(raw: str) -> str:
 
 class MagicLink(models.Model):
     """A one-time sign-in link sent by e-mail, for ``user`` on ``event``. Only the hash of the token is stored."""
+
+    lock_rank = RANK_LINK  # core/locking.py
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="magic_links")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

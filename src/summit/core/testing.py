@@ -35,3 +35,109 @@ PNG_BYTES = bytes.fromhex(
 )
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+
+
+# --- races (design.md §3: prove the race with the lock off, then the fix with it on) -----------------------
+
+
+class Outcome:
+    """What one racing thread got: a result, or the code of the domain error it was refused with."""
+
+    def __init__(self):
+        self.result = None
+        self.error: str | None = None
+        self.busy = 0
+
+
+def run_at_once(calls, *, busy_retries: int = 20, timeout: float = 120) -> list[Outcome]:
+    """Run ``calls`` (callables) at the same moment, one thread and database connection each, released
+    together by a barrier. A call refused with Busy ("try again") is retried, as a client would, and counted.
+
+    Each thread runs in a copy of the caller's context, so the switches of ``core.locking`` set by the test
+    (:func:`without_locks`, :func:`reversed_lock_order`) hold in the threads too.
+    """
+    import contextvars
+    import threading
+
+    from django.db import connection
+
+    from summit.core.errors import Busy, SummitError
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [Outcome() for _ in calls]
+
+    def work(call, outcome):
+        try:
+            connection.ensure_connection()  # connecting is not part of the race
+            barrier.wait()
+            while True:
+                try:
+                    outcome.result = call()
+                    return
+                except Busy:
+                    outcome.busy += 1
+                    if outcome.busy > busy_retries:
+                        raise
+        except SummitError as exc:
+            outcome.error = exc.code
+        except Exception as exc:  # noqa: BLE001 - an unexpected error fails the test that reads it
+            outcome.error = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(work, call, outcome))
+        for call, outcome in zip(calls, outcomes, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a racing thread hung"
+    return outcomes
+
+
+def errors(outcomes) -> dict:
+    """How many threads were refused, by error code."""
+    from collections import Counter
+
+    return Counter(o.error for o in outcomes if o.error)
+
+
+def without_locks(window: float = 0.02):
+    """Turn the capacity locks off (race tests only): services count first and write later, and ``window``
+    seconds pass in between, so the race shows on any machine (``core.locking.locking_enabled``)."""
+    from summit.core import locking
+
+    return _switched((locking.locking_enabled, False), (locking.race_window, window))
+
+
+def reversed_lock_order(window: float = 0.3):
+    """Take the locks of ``locking.lock_all`` in descending order, pausing ``window`` seconds after each (race
+    tests only): the order from before one global order existed, to show the deadlock it produces."""
+    from summit.core import locking
+
+    return _switched((locking.reversed_order, True), (locking.race_window, window))
+
+
+def paused_locks(window: float = 0.3):
+    """Pause ``window`` seconds after taking each lock, in the global order (race tests only): the same timing
+    as :func:`reversed_lock_order`, to show that the global order does not deadlock."""
+    from summit.core import locking
+
+    return _switched((locking.race_window, window))
+
+
+def _switched(*pairs):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def switch():
+        tokens = [(var, var.set(value)) for var, value in pairs]
+        try:
+            yield
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    return switch()

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from summit.accounts.auth import token_event
+from summit.events.roles import token_event
 
 router = Router(tags=["events"])
 

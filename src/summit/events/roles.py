@@ -50,3 +50,22 @@ def staff_events(user):
     if not getattr(user, "is_authenticated", False):
         return Event.objects.none()
     return Event.objects.filter(roles__user=user).distinct()
+
+
+def token_event(request, slug: str, *, staff: bool = False, organizer: bool = False):
+    """The event ``slug`` if the API request's token (``request.auth``: an ``accounts.ApiToken``) may see it;
+    404 otherwise.
+
+    A token acts on its own event only. ``staff`` requires :func:`can_accredit`, ``organizer`` requires
+    :func:`is_organizer`. A missing role is 404 too: the API leaks nothing about events or objects the caller
+    may not see.
+    """
+    token = request.auth
+    event = token.event
+    if event.slug != slug:
+        raise NotFound()
+    if staff:
+        require(can_accredit(token.user, event))
+    if organizer:
+        require(is_organizer(token.user, event))
+    return event

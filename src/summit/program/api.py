@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from summit.accounts.auth import token_event
 from summit.core.errors import NotFound, ValidationFailed, as_id
 from summit.core.http import base_url
 from summit.events.models import Room
+from summit.events.roles import token_event
 from summit.program import services
 from summit.program.models import LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
 from summit.program.schemas import (
@@ -557,13 +557,13 @@ def remove_booking(
     reason: Annotated[str, Query(max_length=2000)] = "",
 ):
     event = token_event(request, slug, organizer=True)
-    booking = services.cancel_booking(
+    cancelled = services.cancel_booking(
         booking=_event_booking(event, booking_id),
         actor=request.auth.user,
         reason=reason,
         base_url=base_url(request),
     )
-    return services.booking_dict(booking)
+    return services.booking_dict(cancelled.booking)
 
 
 @router.post(
@@ -638,5 +638,5 @@ def cancel_my_booking(request: HttpRequest, slug: str, booking_id: str):
     booking = Booking.objects.filter(pk=pk, participant=participant).first() if pk else None
     if booking is None:
         raise NotFound(_("There is no such booking."), code="booking_not_found")
-    booking = services.cancel_booking(booking=booking, actor=request.auth.user, base_url=base_url(request))
-    return services.booking_dict(booking)
+    cancelled = services.cancel_booking(booking=booking, actor=request.auth.user, base_url=base_url(request))
+    return services.booking_dict(cancelled.booking)

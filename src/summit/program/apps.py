@@ -10,6 +10,6 @@ class ProgramConfig(AppConfig):
 
     def ready(self):
         from summit.core import audit
-        from summit.program import labels
+        from summit.program import labels, receivers  # noqa: F401 - receivers connect to registration's signals
 
         audit.register_labels(labels.AUDIT_LABELS)

@@ -223,11 +223,8 @@ def remove_booking(request, slug, pk, booking_pk):
     if len(reason) > REASON_MAX:
         messages.error(request, _("The reason is too long (at most 2,000 characters)."))
         return redirect(target)
-    waiting = set(
-        Booking.objects.filter(session=session, status=Booking.WAITLISTED).values_list("pk", flat=True)
-    )
     try:
-        services.cancel_booking(
+        cancelled = services.cancel_booking(
             booking=booking, actor=request.user, reason=reason, base_url=base_url(request)
         )
     except SummitError as exc:
@@ -237,9 +234,7 @@ def remove_booking(request, slug, pk, booking_pk):
         request,
         _("%(name)s no longer holds a place in this session.") % {"name": booking.participant.display_name},
     )
-    for promoted in Booking.objects.filter(pk__in=waiting, status=Booking.BOOKED).select_related(
-        "participant"
-    ):
+    for promoted in cancelled.promoted:
         messages.success(
             request,
             _("%(name)s moved up from the waitlist and now has a seat (they have been e-mailed).")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from summit.core.i18n import BilingualMixin, localized
+from summit.core.locking import RANK_CAPACITY
 from summit.events.models import Event, Room
 from summit.registration.models import Organization, Participant
 
@@ -78,6 +79,8 @@ class Forum(BilingualMixin, models.Model):
 
 class Session(BilingualMixin, models.Model):
     """One block of a forum, with its on-site seats (the capacity row) and optional online places."""
+
+    lock_rank = RANK_CAPACITY  # core/locking.py
 
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"

@@ -11,41 +11,46 @@ Booking rules, in one place:
   :class:`TimeConflict` naming it; ``replace=`` swaps the two atomically (never both, never neither);
 - every booking call carries an idempotency key; a repeat returns the first result.
 
-The session row is the capacity row: booking locks it, then counts, then writes, in one transaction.
+The session row is the capacity row (``core.capacity``, pool :data:`SESSION_SEATS`): booking locks the
+person and the session (in the global lock order of ``core.locking``), then counts, then writes, in one
+transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from summit.core import audit, idempotency, mail, rows
+from summit.core import audit, capacity, idempotency, mail, rows
 from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from summit.core.locking import lock, lock_one, write_transaction
+from summit.core.locking import (
+    lock,
+    lock_all,
+    lock_one,
+    locking_enabled,
+    note_locked,
+    race_window,
+    unit_of_work,
+    write_transaction,
+)
 from summit.events.models import Event
 from summit.program.models import AgendaFeed, Booking, Forum, Session, Speaker, Talk
+from summit.program.signals import session_cancelled
 from summit.registration.models import Participant
 
-# Test-only switch (design.md §3: prove the race before the fix). With it off, ``book`` counts the seats
-# outside the write transaction and writes later, the classic check-then-act bug, and
-# ``RACE_WINDOW_SECONDS`` widens the gap. Never turned off outside tests: see ``testing.booking_without_lock``.
-LOCKING = True
-RACE_WINDOW_SECONDS = 0.0
 
-
-class SessionFull(Conflict):
-    code = "full"
-
+class SessionFull(capacity.Full):
     def __init__(self, session: Session, *, mode: str):
-        self.offers = []
+        offers = []
         if mode == Booking.ONSITE:
-            self.offers = ["waitlist"] + (["online"] if session.online else [])
+            offers = ["waitlist"] + (["online"] if session.online else [])
             if session.online:
                 message = _(
                     "All on-site seats of “%(session)s” are taken. You can join the waitlist, or take an online "
@@ -57,10 +62,7 @@ class SessionFull(Conflict):
                 }
         else:
             message = _("All online places of “%(session)s” are taken.") % {"session": session.tr_title}
-        super().__init__(message)
-
-    def as_dict(self) -> dict:
-        return {**super().as_dict(), "offers": self.offers}
+        super().__init__(message, rows=[session], offers=offers)
 
 
 class SwitchToFull(SessionFull):
@@ -104,12 +106,34 @@ def _zone(session: Session):
 
 @dataclass
 class BookingOutcome:
+    """What a booking did: the booking (new, or the first one for a repeated key), the booking it replaced,
+    and who moved up from a waitlist because of the switch."""
+
     booking: Booking
     replayed: bool = False
     replaced: Booking | None = None
+    promoted: list[Booking] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict:
         return booking_dict(self.booking)
+
+
+@dataclass
+class Cancellation:
+    """What a cancellation did: the booking, and who moved up from the waitlist into the freed seat."""
+
+    booking: Booking
+    promoted: list[Booking] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class Release:
+    """What the program did when registrations ended or went online: bookings cancelled, seats turned into
+    online places, and who moved up into the freed seats."""
+
+    cancelled: list[Booking] = dataclasses.field(default_factory=list)
+    moved_online: list[Booking] = dataclasses.field(default_factory=list)
+    promoted: list[Booking] = dataclasses.field(default_factory=list)
 
 
 def booking_dict(booking: Booking) -> dict:
@@ -239,17 +263,25 @@ def _replay(result: dict) -> BookingOutcome:
 
 
 def _status_for(session: Session, mode: str, *, join_waitlist: bool, seats_taken: int, online_count: int):
+    """Booked, waitlisted, or SessionFull: seats have a waitlist, online places (when limited) do not."""
     if mode == Booking.ONSITE:
-        if seats_taken < session.capacity:
-            return Booking.BOOKED
-        if join_waitlist:
-            return Booking.WAITLISTED
-        raise SessionFull(session, mode=mode)
-    if session.online_limit is not None and online_count >= session.online_limit:
-        raise SessionFull(session, mode=mode)
-    return Booking.BOOKED
+        placed = capacity.status_for(
+            session.capacity,
+            seats_taken,
+            join_waitlist=join_waitlist,
+            full=lambda: SessionFull(session, mode=mode),
+        )
+    else:
+        placed = capacity.status_for(
+            session.online_limit,
+            online_count,
+            join_waitlist=False,
+            full=lambda: SessionFull(session, mode=mode),
+        )
+    return Booking.WAITLISTED if placed == capacity.WAITLISTED else Booking.BOOKED
 
 
+@unit_of_work
 def book(
     *,
     session: Session,
@@ -276,7 +308,7 @@ def book(
     if replace is not None and replace.participant_id != participant.pk:
         raise NotFound(_("There is no such booking."), code="booking_not_found")
 
-    if not LOCKING:
+    if not locking_enabled.get():
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
     if getattr(session, "held_for", None) == participant.pk:
@@ -288,24 +320,30 @@ def book(
         return replayed
     _check_overlaps(session, held, replace)
     if mode == Booking.ONSITE and not join_waitlist and replace is None:
-        # Full already: answer without taking the write lock. A seat freed a moment later goes to the
-        # waitlist anyway, so this answer is as good as one given under the lock, and a rush of people
-        # who missed out does not queue behind the ones who got in.
-        if seats_taken >= session.capacity:
-            raise SessionFull(session, mode=mode)
+        # Full already: answer without taking the write lock (core/capacity.py).
+        _status_for(session, mode, join_waitlist=False, seats_taken=seats_taken, online_count=0)
 
-    try:
+    def attempt() -> BookingOutcome:
+        nonlocal session, replace
+        promoted: list[Booking] = []
         with write_transaction():
             if replace is None:
                 # The common case, kept to few statements: the locks are held from here to the commit.
                 session = _lock_fresh(session, participant)
             else:
-                ids = sorted({session.pk, replace.session_id})
-                locked = {s.pk: s for s in lock(Session.objects.filter(pk__in=ids))}
+                person, sessions = lock_all(
+                    Participant.objects.filter(pk=participant.pk).only("status", "attendance_mode"),
+                    Session.objects.filter(pk__in={session.pk, replace.session_id}),
+                )
+                if not person:
+                    raise NotFound(
+                        _("The token's user is not a participant of this event."), code="not_a_participant"
+                    )
+                participant.status, participant.attendance_mode = person[0].status, person[0].attendance_mode
+                locked = {s.pk: s for s in sessions}
                 for one in locked.values():
                     one.event = session.event
                 session = locked[session.pk]
-                _lock_person(participant)
             # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
             _check_bookable(session, participant, mode)
             held, seats_taken, online_count = _held_and_counts(participant, session)
@@ -323,7 +361,7 @@ def book(
                 # Switching would trade a place for a waitlist spot and leave the person with neither.
                 raise SwitchToFull(session, replace.session)
             if replace is not None:
-                _cancel_locked(
+                promoted = _cancel_locked(
                     replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
                 )
                 # Cancelling may have freed (and promoted into) a place of this very session.
@@ -333,13 +371,11 @@ def book(
             )
             booking = _create(session, participant, mode, status)
             idempotency.remember(owner=owner, key=key, fingerprint=fingerprint, result={"id": booking.pk})
-    except IntegrityError:
-        # The key was stored by another request meanwhile: the same one (replay) or a different one.
-        stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
-        if stored is None:
-            raise
-        return _replay(stored)
-    return BookingOutcome(booking=booking, replaced=replace)
+        return BookingOutcome(booking=booking, replaced=replace, promoted=promoted)
+
+    # A key stored meanwhile by another request (the same one, or a different one) is answered from the store;
+    # a key seen before already showed as an active booking above, so the store is not read first.
+    return capacity.once((owner, key, fingerprint), attempt, _replay, look_first=False)
 
 
 # The person's active bookings and a session's taken places, as the booking hot path reads them: plain SQL
@@ -386,7 +422,8 @@ def _lock_fresh(session: Session, participant: Participant) -> Session:
     """Lock the session and the person for this write transaction and read both again (one statement):
     return the session as it is now, and set the person's status and attendance mode on ``participant``.
 
-    On PostgreSQL both rows are locked ``FOR UPDATE`` (the connection's ``lock_timeout`` bounds the wait, and
+    On PostgreSQL both rows are locked ``FOR UPDATE`` in the global lock order (``core.locking``): the person
+    first, in a materialized CTE, then the session (the connection's ``lock_timeout`` bounds the wait, and
     ``write_transaction`` turns a timeout into Busy). The person's lock serializes their own bookings (so two
     overlapping sessions booked at once cannot both pass the time-conflict check) and any change to their
     registration: one cancelled, rejected or moved online (which updates that row, then releases the person's
@@ -394,29 +431,23 @@ def _lock_fresh(session: Session, participant: Participant) -> Session:
     commits and then releases it with the others. On SQLite the transaction began with ``BEGIN IMMEDIATE`` and
     already holds the database's write lock.
     """
-    sql = _sql("SELECT {{columns}}, p.status, p.attendance_mode FROM {session} s, {participant} p")
-    sql += " WHERE s.id = %s AND p.id = %s" + (
-        " FOR UPDATE OF s, p" if connection.vendor == "postgresql" else ""
-    )
-    found = rows.fetch(sql, [session.pk, participant.pk], Session, "s")
+    if connection.vendor == "postgresql":
+        sql = _sql(
+            "WITH p AS MATERIALIZED (SELECT status, attendance_mode FROM {participant} WHERE id = %s FOR UPDATE)"
+            " SELECT {{columns}}, p.status, p.attendance_mode FROM {session} s, p WHERE s.id = %s FOR UPDATE OF s"
+        )
+    else:
+        sql = _sql(
+            "SELECT {{columns}}, p.status, p.attendance_mode FROM {participant} p, {session} s"
+            " WHERE p.id = %s AND s.id = %s"
+        )
+    found = rows.fetch(sql, [participant.pk, session.pk], Session, "s")
+    note_locked(Participant, Session)
     if not found:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
     fresh, participant.status, participant.attendance_mode = found[0]
     fresh.event = session.event
     return fresh
-
-
-def _lock_person(participant: Participant) -> None:
-    """Lock the person's row (PostgreSQL; see ``_lock_fresh``) and read their status and attendance again."""
-    sql = _sql("SELECT p.status, p.attendance_mode FROM {participant} p WHERE p.id = %s")
-    if connection.vendor == "postgresql":
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [participant.pk])
-        found = cursor.fetchone()
-    if found is None:
-        raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
-    participant.status, participant.attendance_mode = found
 
 
 def _held_and_counts(participant: Participant, session: Session) -> tuple[list[Booking], int, int]:
@@ -499,11 +530,7 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
 
 
 def _create(session: Session, participant: Participant, mode: str, status: str) -> Booking:
-    position = None
-    if status == Booking.WAITLISTED:
-        session.waitlist_seq += 1
-        Session.objects.filter(pk=session.pk).update(waitlist_seq=session.waitlist_seq)
-        position = session.waitlist_seq
+    position = capacity.next_position(session) if status == Booking.WAITLISTED else None
     values = {
         "session_id": session.pk,
         "participant_id": participant.pk,
@@ -523,8 +550,7 @@ def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fi
     """The broken version, for the race test only: count now, write later, in separate transactions."""
     held, seats, online = _held_and_counts(participant, session)
     _check_overlaps(session, held, None)
-    if RACE_WINDOW_SECONDS:
-        time.sleep(RACE_WINDOW_SECONDS)
+    time.sleep(race_window.get())
     status = _status_for(session, mode, join_waitlist=join_waitlist, seats_taken=seats, online_count=online)
     with transaction.atomic():
         session = Session.objects.get(pk=session.pk)
@@ -533,19 +559,21 @@ def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fi
     return BookingOutcome(booking=booking)
 
 
-def cancel_booking(*, booking: Booking, actor, reason: str = "", base_url: str | None = None) -> Booking:
+def cancel_booking(*, booking: Booking, actor, reason: str = "", base_url: str | None = None) -> Cancellation:
     """Cancel a seat, online place or waitlist spot. A freed seat goes to the first on the waitlist."""
     with write_transaction():
         session = lock_one(Session.objects.filter(pk=booking.session_id).select_related("event"))
         booking = Booking.objects.select_related("participant", "participant__event").get(pk=booking.pk)
         if booking.status == Booking.CANCELLED:
             raise Conflict(_("This booking is already cancelled."), code="already_cancelled")
-        _cancel_locked(booking, session, actor=actor, reason=reason, base_url=base_url)
-    return booking
+        promoted = _cancel_locked(booking, session, actor=actor, reason=reason, base_url=base_url)
+    return Cancellation(booking=booking, promoted=promoted)
 
 
-def _cancel_locked(booking: Booking, session: Session, *, actor, reason: str = "", base_url=None) -> None:
-    """Cancel inside a transaction that holds the session's lock; promote if a seat was freed."""
+def _cancel_locked(
+    booking: Booking, session: Session, *, actor, reason: str = "", base_url=None
+) -> list[Booking]:
+    """Cancel inside a transaction that holds the session's lock; promote if a seat was freed (returned)."""
     freed_seat = booking.status == Booking.BOOKED and booking.mode == Booking.ONSITE
     booking.status = Booking.CANCELLED
     booking.waitlist_position = None
@@ -560,22 +588,34 @@ def _cancel_locked(booking: Booking, session: Session, *, actor, reason: str = "
             event=session.event,
             data={"session": session.pk, "participant": booking.participant_id},
         )
-    if freed_seat:
-        promote_waitlisted(session, actor=actor, base_url=base_url)
+    return promote_waitlisted(session, actor=actor, base_url=base_url) if freed_seat else []
 
 
-def promote_waitlisted(session: Session, *, actor=None, base_url: str | None = None) -> list[Booking]:
-    """Give free seats to the first people on the waitlist (the caller holds the session's lock)."""
-    free = session.capacity - onsite_taken(session)
-    if free <= 0:
-        return []
-    promoted = list(
-        Booking.objects.filter(session=session, status=Booking.WAITLISTED)
-        .select_related("participant", "participant__event")
-        .order_by("waitlist_position", "pk")[:free]
-    )
-    now = timezone.now()
-    for booking in promoted:
+class SessionSeats(capacity.Pool):
+    """A session's on-site seats: holders are booked on-site bookings, its waitlist the waitlisted ones."""
+
+    model = Session
+    hold_model = Booking
+
+    def limit(self, session):
+        return session.capacity
+
+    def taken(self, sessions):
+        counts = (
+            Booking.objects.filter(session__in=sessions, status=Booking.BOOKED, mode=Booking.ONSITE)
+            .values_list("session_id")
+            .annotate(n=Count("id"))
+        )
+        return dict(counts)
+
+    def waiting(self, session):
+        return (
+            Booking.objects.filter(session=session, status=Booking.WAITLISTED)
+            .select_related("participant", "participant__event")
+            .order_by("waitlist_position", "pk")
+        )
+
+    def admit(self, booking, session, *, now, actor, base_url=None):
         booking.status = Booking.BOOKED
         booking.mode = Booking.ONSITE
         booking.waitlist_position = None
@@ -589,7 +629,15 @@ def promote_waitlisted(session: Session, *, actor=None, base_url: str | None = N
             data={"session": session.pk, "participant": booking.participant_id},
         )
         _send_promoted_mail(booking, session, base_url=base_url)
-    return promoted
+        return True
+
+
+SESSION_SEATS = SessionSeats()
+
+
+def promote_waitlisted(session: Session, *, actor=None, base_url: str | None = None) -> list[Booking]:
+    """Give free seats to the first people on the waitlist (the caller holds the session's lock)."""
+    return capacity.promote(SESSION_SEATS, session, actor=actor, base_url=base_url)
 
 
 def _send_promoted_mail(booking: Booking, session: Session, *, base_url=None) -> None:
@@ -611,25 +659,29 @@ def _send_promoted_mail(booking: Booking, session: Session, *, base_url=None) ->
     )
 
 
-def release_participant(*, participant: Participant, actor, online_only: bool = False, base_url=None) -> None:
-    """A participant who cancels gives up every place; one who goes online gives up seats and waitlist spots.
-
-    Called by the registration services inside their own transaction. Seats of sessions offered online
-    become online places; the rest are cancelled, and each freed seat goes to that session's waitlist.
-    """
+def release(*, participants: list[Participant], actor, online_only: bool = False, base_url=None) -> Release:
+    """People whose registration ended give up every place; people who went online give up seats and
+    waitlist spots. Runs in the registration change's transaction (``program.receivers``), which holds the
+    people's locks; the sessions are locked here, all at once in key order. Seats of sessions offered online
+    without a limit become online places; the rest are cancelled, and each freed seat goes to that session's
+    waitlist."""
+    result = Release()
     held = list(
-        Booking.objects.filter(participant=participant, status__in=Booking.ACTIVE).values_list(
+        Booking.objects.filter(participant__in=participants, status__in=Booking.ACTIVE).values_list(
             "pk", "session_id", "mode"
         )
     )
     if online_only:
         held = [row for row in held if row[2] == Booking.ONSITE]
     if not held:
-        return
+        return result
     sessions = {
         s.pk: s for s in lock(Session.objects.filter(pk__in={row[1] for row in held}).select_related("event"))
     }
-    for booking in Booking.objects.filter(pk__in=[row[0] for row in held]).select_related("participant"):
+    bookings = (
+        Booking.objects.filter(pk__in=[row[0] for row in held]).select_related("participant").order_by("pk")
+    )
+    for booking in bookings:
         session = sessions[booking.session_id]
         if (
             online_only
@@ -639,9 +691,14 @@ def release_participant(*, participant: Participant, actor, online_only: bool = 
         ):
             booking.mode = Booking.ONLINE
             booking.save(update_fields=["mode"])
-            promote_waitlisted(session, actor=actor, base_url=base_url)
+            result.moved_online.append(booking)
+            result.promoted += promote_waitlisted(session, actor=actor, base_url=base_url)
         else:
-            _cancel_locked(booking, session, actor=actor, reason="registration", base_url=base_url)
+            result.promoted += _cancel_locked(
+                booking, session, actor=actor, reason="registration", base_url=base_url
+            )
+            result.cancelled.append(booking)
+    return result
 
 
 # --- editing the program ------------------------------------------------------------------------------------
@@ -758,10 +815,14 @@ def cancel_session(*, session: Session, actor, reason: str = "") -> Session:
             raise Conflict(_("This session is already cancelled."), code="already_cancelled")
         session.status = Session.CANCELLED
         session.save(update_fields=["status", "updated_at"])
-        Booking.objects.filter(session=session, status__in=Booking.ACTIVE).update(
+        released = list(Booking.objects.filter(session=session, status__in=Booking.ACTIVE).order_by("pk"))
+        Booking.objects.filter(pk__in=[b.pk for b in released]).update(
             status=Booking.CANCELLED, waitlist_position=None, cancelled_at=timezone.now()
         )
         audit.record(actor=actor, action="session.cancelled", obj=session, reason=reason, event=session.event)
+        session_cancelled.send(
+            event=session.event, session=session, released=released, actor=actor, reason=reason
+        )
     return session
 
 

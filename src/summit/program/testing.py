@@ -31,21 +31,3 @@ def make_session(event: Event, forum=None, *, start=None, minutes: int = 90, **e
     return Session.objects.create(
         event=event, forum=forum, start=start, end=start + timedelta(minutes=minutes), **defaults
     )
-
-
-def booking_without_lock(race_window: float = 0.02):
-    """Turn booking's seat lock off (race tests only: they prove the race exists before proving the fix)."""
-    from contextlib import contextmanager
-
-    from summit.program import services
-
-    @contextmanager
-    def switch():
-        old = services.LOCKING, services.RACE_WINDOW_SECONDS
-        services.LOCKING, services.RACE_WINDOW_SECONDS = False, race_window
-        try:
-            yield
-        finally:
-            services.LOCKING, services.RACE_WINDOW_SECONDS = old
-
-    return switch()

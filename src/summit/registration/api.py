@@ -17,9 +17,9 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from summit.accounts.auth import token_event
 from summit.core.errors import MAX_ID, ValidationFailed, as_id
 from summit.core.http import base_url
+from summit.events.roles import token_event
 from summit.registration import services
 from summit.registration.models import InvitationCode, Participant
 

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from summit.core import audit
 from summit.core.errors import ValidationFailed
-from summit.core.locking import lock_one, write_transaction
-from summit.core.models import AuditEntry
+from summit.core.locking import write_transaction
 from summit.events.models import Event
 from summit.registration import services
-from summit.registration.models import Category, Organization, Participant
+from summit.registration.models import Category, Participant
 
 User = get_user_model()
 
@@ -432,157 +427,14 @@ def _already_registered(event: Event, rows_by_email: dict[str, int]) -> list[dic
 
 
 def _store(event: Event, rows: list[_Row], *, actor, progress, total: int) -> ImportResult:
-    now = timezone.now()
-    # Lock the capacity rows (the categories) in primary-key order, then count on-site places once.
-    locked: dict[int, Category] = {}
-    for pk in sorted({r.category.pk for r in rows}):
-        locked[pk] = lock_one(Category.objects.filter(pk=pk))
-    onsite_left: dict[int, int | None] = {
-        pk: None if c.onsite_quota is None else c.onsite_quota - services.onsite_taken(c)
-        for pk, c in locked.items()
-    }
-    users = _users_for(rows)
-    orgs = _organizations_for(event, rows)
-
-    participants: list[Participant] = []
-    for r in rows:
-        c = r.cleaned
-        category = locked[r.category.pk]
-        left = onsite_left[category.pk]
-        waitlist_position = None
-        decided_at = None
-        status = services.initial_status(
-            category, c["attendance_mode"], onsite_full=left is not None and left <= 0
-        )
-        if status == Participant.WAITLISTED:
-            category.waitlist_seq += 1
-            waitlist_position = category.waitlist_seq
-        elif status == Participant.APPROVED:
-            decided_at = now
-            if c["attendance_mode"] == Participant.ONSITE and left is not None:
-                onsite_left[category.pk] = left - 1
-        org_key = _org_key(c)
-        p = Participant(
-            event=event,
-            user=users[c["email"]],
-            category=category,
-            organization=orgs.get(org_key) if org_key else None,
-            status=status,
-            waitlist_position=waitlist_position,
-            decided_at=decided_at,
-            created_at=now,
-            **{k: c[k] for k in services.PARTICIPANT_FIELDS},
-        )
-        p.search_text = p.build_search_text()
-        participants.append(p)
-
-    for start in range(0, len(participants), BATCH):
-        Participant.objects.bulk_create(participants[start : start + BATCH])
-        if progress is not None:
-            progress(total + min(start + BATCH, len(participants)), 2 * total)
-    if any(p.pk is None for p in participants):  # backends that cannot return primary keys
-        ids = dict(
-            Participant.objects.filter(event=event, email__in=[p.email for p in participants]).values_list(
-                "email", "pk"
-            )
-        )
-        for p in participants:
-            p.pk = ids[p.email]
-    for category in locked.values():
-        Category.objects.filter(pk=category.pk).update(waitlist_seq=category.waitlist_seq)
-
-    AuditEntry.objects.bulk_create(
-        [
-            audit.entry(
-                actor=actor,
-                action="participant.imported",
-                obj=p,
-                event=event,
-                data={
-                    "status": p.status,
-                    "category": p.category.code,
-                    "mode": p.attendance_mode,
-                    "row": r.number,
-                },
-                created_at=now,
-            )
-            for p, r in zip(participants, rows, strict=True)
-        ],
-        batch_size=BATCH,
+    """Write the checked rows through registration's one write path (``services.add_participants``)."""
+    created = services.add_participants(
+        event=event,
+        entries=[services.Entry(r.category, r.cleaned, row=r.number) for r in rows],
+        actor=actor,
+        progress=(lambda done: progress(total + done, 2 * total)) if progress is not None else None,
     )
     counts = {code: 0 for code, _label in Participant.STATUS_CHOICES}
-    for p in participants:
+    for p in created:
         counts[p.status] += 1
-    return ImportResult(created=participants, counts=counts)
-
-
-def _users_for(rows: list[_Row]) -> dict:
-    """The account of every e-mail in the file; missing ones are created (no password: magic-link sign-in)."""
-    emails = [r.cleaned["email"] for r in rows]
-    users = {}
-    for start in range(0, len(emails), BATCH):
-        for user in User.objects.filter(email__in=emails[start : start + BATCH]):
-            users[user.email.lower()] = user
-    new = []
-    for r in rows:
-        email = r.cleaned["email"]
-        if email not in users:
-            user = User(email=email, name=f"{r.cleaned['given_name']} {r.cleaned['family_name']}"[:200])
-            # What set_unusable_password() stores, with one fast random token instead of 40 choice() calls.
-            user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
-            users[email] = user
-            new.append(user)
-    if new:
-        User.objects.bulk_create(new, batch_size=BATCH)
-        if any(u.pk is None for u in new):
-            emails_new = [u.email for u in new]
-            for start in range(0, len(emails_new), BATCH):
-                for user in User.objects.filter(email__in=emails_new[start : start + BATCH]):
-                    users[user.email] = user
-    return users
-
-
-def _org_key(cleaned: dict) -> tuple[str, str] | None:
-    name, latin = cleaned["organization_name"], cleaned["organization_name_latin"]
-    if not (name or latin):
-        return None
-    return (latin or services.to_latin(name), cleaned["country"])
-
-
-def _organizations_for(event: Event, rows: list[_Row]) -> dict:
-    """Organizations by (Latin name, country), as services.get_or_create_organization would find or make them."""
-    wanted: dict[tuple[str, str], dict] = {}
-    for r in rows:
-        key = _org_key(r.cleaned)
-        if key and key not in wanted:
-            wanted[key] = r.cleaned
-    if not wanted:
-        return {}
-    orgs = {}
-    names = sorted({k[0] for k in wanted})
-    for start in range(0, len(names), BATCH):
-        for org in Organization.objects.filter(event=event, name_latin__in=names[start : start + BATCH]):
-            orgs[(org.name_latin, str(org.country))] = org
-    new = [
-        Organization(
-            event=event,
-            name=c["organization_name"] or key[0],
-            name_latin=key[0],
-            type=c["organization_type"],
-            country=key[1],
-        )
-        for key, c in wanted.items()
-        if key not in orgs
-    ]
-    if new:
-        Organization.objects.bulk_create(new, batch_size=BATCH)
-        if any(o.pk is None for o in new):
-            for start in range(0, len(names), BATCH):
-                for org in Organization.objects.filter(
-                    event=event, name_latin__in=names[start : start + BATCH]
-                ):
-                    orgs[(org.name_latin, str(org.country))] = org
-        else:
-            for org in new:
-                orgs[(org.name_latin, str(org.country))] = org
-    return orgs
+    return ImportResult(created=created, counts=counts)

@@ -118,11 +118,7 @@ def decide(request, slug):
         ids = [as_id(i) for i in raw_ids]
         if None in ids:
             raise ValidationFailed(_("The selection is not valid."), code="bad_ids")
-        changed_before = {
-            pk: st
-            for pk, st in Participant.objects.filter(event=event, pk__in=ids).values_list("pk", "status")
-        }
-        participants = services.decide_many(
+        decisions = services.decide_many(
             event=event,
             participant_ids=ids,
             status=status,
@@ -136,7 +132,7 @@ def decide(request, slug):
     except SummitError as exc:
         messages.error(request, exc.detail)
         return redirect(target)
-    changed = sum(1 for p in participants if changed_before.get(p.pk) != p.status)
+    changed = len(decisions.changed)
     label = dict(Participant.STATUS_CHOICES)[status]
     messages.success(
         request,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from summit.core.i18n import BilingualMixin
+from summit.core.locking import RANK_LINK, RANK_PERSON, RANK_QUOTA
 from summit.core.storage import private_storage
 from summit.events.models import Event
 
@@ -47,6 +48,8 @@ class Organization(models.Model):
 class Category(BilingualMixin, models.Model):
     """A participant category of one event: which fields it requires, its on-site quota, how one gets in."""
 
+    lock_rank = RANK_QUOTA  # core/locking.py
+
     # Fields a category may require beyond the ones every registration has.
     REQUIRABLE_FIELDS = [
         ("organization", _("Organization")),
@@ -84,6 +87,7 @@ class Category(BilingualMixin, models.Model):
 
 
 class InvitationCode(models.Model):
+    lock_rank = RANK_LINK  # core/locking.py
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     code = models.CharField(_("code"), max_length=64)
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="invitations")
@@ -110,6 +114,7 @@ class InvitationCode(models.Model):
 
 
 class Participant(models.Model):
+    lock_rank = RANK_PERSON  # core/locking.py
     SUBMITTED = "submitted"
     APPROVED = "approved"
     WAITLISTED = "waitlisted"

@@ -53,13 +53,12 @@ from summit.registration.services.people import (
     clean_person,
     field_label,
     get_category,
-    get_or_create_organization,
     raise_if_errors,
     resolve_country,
     to_latin,
 )
 from summit.registration.services.quota import initial_status, onsite_full, onsite_taken
-from summit.registration.services.registering import register, update_participant
+from summit.registration.services.registering import Entry, add_participants, register, update_participant
 
 __all__ = [
     "DECISION_STATUSES",
@@ -70,8 +69,10 @@ __all__ = [
     "MAX_INVITATION_USES",
     "PARTICIPANT_FIELDS",
     "PERSON_FIELDS",
+    "Entry",
     "FieldError",
     "ValidationFailed",
+    "add_participants",
     "authenticate_token",
     "cancel",
     "check_invitation",
@@ -83,7 +84,6 @@ __all__ = [
     "field_label",
     "filter_participants",
     "get_category",
-    "get_or_create_organization",
     "initial_status",
     "invitation_link",
     "invitation_state",

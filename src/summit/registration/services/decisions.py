@@ -1,27 +1,40 @@
-"""Decisions on registrations: approve, reject, waitlist; cancelling and switching attendance."""
+"""Decisions on registrations: approve, reject, waitlist; cancelling and switching attendance.
+
+Each change locks the people's registrations in the global order (their categories, then the people:
+``quota.lock_registrations``), makes the change, promotes from the category's waitlist, and then sends
+``participant_status_changed`` / ``participant_mode_changed`` (``registration/signals.py``) inside the same
+transaction, so the apps above (the program releasing seats...) react before anything commits.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from summit.core import audit
+from summit.core import audit, capacity
 from summit.core.errors import Conflict, NotFound, ValidationFailed, as_id
-from summit.core.locking import lock, lock_one, write_transaction
+from summit.core.locking import unit_of_work, write_transaction
 from summit.events.models import Event
-from summit.registration.models import (
-    Participant,
-)
+from summit.registration.models import Participant
 from summit.registration.services.links import send_status_mail
-from summit.registration.services.quota import (
-    _lock_category,
-    _next_waitlist_position,
-    _promote_waitlisted,
-    onsite_full,
-    onsite_taken,
-)
+from summit.registration.services.quota import CATEGORY_QUOTA, lock_registrations, onsite_full, promote
+from summit.registration.signals import StatusChange, participant_mode_changed, participant_status_changed
 
 DECISION_STATUSES = {Participant.APPROVED, Participant.REJECTED, Participant.WAITLISTED}
+
+
+@dataclass
+class Decisions:
+    """What a decision did: every selected participant (as now stored), the ones whose status changed, the
+    people promoted from a category's waitlist into freed places, and what the apps above did in reaction
+    (``[(receiver, result)]``, e.g. the program's released bookings)."""
+
+    participants: list[Participant]
+    changed: list[Participant] = field(default_factory=list)
+    promoted: list[Participant] = field(default_factory=list)
+    reactions: list = field(default_factory=list)
 
 
 def decide(
@@ -36,23 +49,10 @@ def decide(
         reason=reason,
         notify=notify,
         base_url=base_url,
-    )[0]
+    ).participants[0]
 
 
-def decide_many(
-    *,
-    event: Event,
-    participant_ids: list[int],
-    status: str,
-    actor,
-    reason: str = "",
-    notify: bool = True,
-    base_url=None,
-) -> list[Participant]:
-    """Apply one decision to many participants, all or nothing.
-
-    Refused as a whole when approving them would take a category past its on-site quota.
-    """
+def _check_decision(status: str, participant_ids, reason: str) -> tuple[list[int], str]:
     if status not in DECISION_STATUSES:
         raise ValidationFailed(
             _("Unknown decision “%(value)s”.") % {"value": status}, code="bad_status", field="status"
@@ -68,11 +68,27 @@ def decide_many(
         raise ValidationFailed(
             _("The reason is too long (at most 2000 characters)."), code="too_long", field="reason"
         )
-    changed: list[Participant] = []
+    return ids, reason
+
+
+@unit_of_work
+def decide_many(
+    *,
+    event: Event,
+    participant_ids: list[int],
+    status: str,
+    actor,
+    reason: str = "",
+    notify: bool = True,
+    base_url=None,
+) -> Decisions:
+    """Apply one decision to many participants, all or nothing.
+
+    Refused as a whole when approving them would take a category past its on-site quota.
+    """
+    ids, reason = _check_decision(status, participant_ids, reason)
     with write_transaction():
-        participants = lock(
-            Participant.objects.filter(event=event, pk__in=ids).select_related("category", "event")
-        )
+        categories, participants = lock_registrations(ids, event=event)
         if len(participants) != len(ids):
             raise NotFound(_("Some of the selected participants do not exist in this event."))
         for p in participants:
@@ -88,48 +104,21 @@ def decide_many(
                     % {"name": p.display_name},
                     code="online_no_waitlist",
                 )
-        categories = {p.category_id: p.category for p in participants}
-        for cid in sorted(categories):
-            categories[cid] = _lock_category(categories[cid])
-        # Quota check for the whole batch first, so nothing is half-done.
         if status == Participant.APPROVED:
-            for cid, category in categories.items():
-                if category.onsite_quota is None:
-                    continue
-                newcomers = [
-                    p
-                    for p in participants
-                    if p.category_id == cid
-                    and p.attendance_mode == Participant.ONSITE
-                    and p.status != Participant.APPROVED
-                ]
-                taken = onsite_taken(category)
-                if newcomers and taken + len(newcomers) > category.onsite_quota:
-                    raise Conflict(
-                        _(
-                            "Approving %(count)d on-site participant(s) of %(category)s would exceed its on-site quota: "
-                            "%(taken)d of %(quota)d places are taken."
-                        )
-                        % {
-                            "count": len(newcomers),
-                            "category": category,
-                            "taken": taken,
-                            "quota": category.onsite_quota,
-                        },
-                        code="quota_full",
-                    )
+            _check_quota(categories, participants)  # for the whole batch first, so nothing is half-done
+        outcome = Decisions(participants=participants)
+        changes: list[StatusChange] = []
         now = timezone.now()
         for p in participants:
             if p.status == status:
                 continue
-            p.category = categories[p.category_id]
             freed = p.holds_onsite_place
             old = p.status
             p.status = status
             p.decision_reason = reason
             p.decided_at = now
             p.waitlist_position = (
-                _next_waitlist_position(p.category) if status == Participant.WAITLISTED else None
+                capacity.next_position(p.category) if status == Participant.WAITLISTED else None
             )
             p.save(
                 update_fields=["status", "decision_reason", "decided_at", "waitlist_position", "updated_at"]
@@ -141,26 +130,55 @@ def decide_many(
                 reason=reason,
                 data={"from": old, "to": status},
             )
-            changed.append(p)
-            if old == Participant.APPROVED:
-                _release_bookings(p, actor=actor, base_url=base_url)
+            outcome.changed.append(p)
+            changes.append(StatusChange(p, old, status))
             if freed:
-                _promote_waitlisted(p.category, actor=actor, base_url=base_url, exclude=ids)
+                outcome.promoted += promote(p.category, exclude=ids, actor=actor, base_url=base_url)
+        changes += [StatusChange(w, w.promoted_from, w.status) for w in outcome.promoted]
+        if changes:
+            outcome.reactions = participant_status_changed.send(
+                event=event, changes=changes, actor=actor, base_url=base_url
+            )
         if notify:
-            for p in changed:
+            for p in outcome.changed:
                 send_status_mail(p, template="registration/mail/decision", base_url=base_url)
-    return participants
+    return outcome
 
 
+def _check_quota(categories: dict, participants: list[Participant]) -> None:
+    taken = CATEGORY_QUOTA.taken(list(categories.values()))
+    for cid, category in sorted(categories.items()):
+        newcomers = [
+            p
+            for p in participants
+            if p.category_id == cid
+            and p.attendance_mode == Participant.ONSITE
+            and p.status != Participant.APPROVED
+        ]
+        if newcomers and not capacity.fits(category.onsite_quota, taken.get(cid, 0), len(newcomers)):
+            raise Conflict(
+                _(
+                    "Approving %(count)d on-site participant(s) of %(category)s would exceed its on-site quota: "
+                    "%(taken)d of %(quota)d places are taken."
+                )
+                % {
+                    "count": len(newcomers),
+                    "category": category,
+                    "taken": taken.get(cid, 0),
+                    "quota": category.onsite_quota,
+                },
+                code="quota_full",
+            )
+
+
+@unit_of_work
 def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) -> Participant:
     """Cancel a registration (by the participant or the back office). Frees an on-site place."""
     with write_transaction():
-        participant = lock_one(
-            Participant.objects.filter(pk=participant.pk).select_related("event", "category")
-        )
+        _categories, found = lock_registrations([participant.pk])
+        participant = found[0]
         if participant.status == Participant.CANCELLED:
             raise Conflict(_("This registration is already cancelled."), code="already_cancelled")
-        category = _lock_category(participant.category)
         freed = participant.holds_onsite_place
         old = participant.status
         participant.status = Participant.CANCELLED
@@ -170,19 +188,18 @@ def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) 
         audit.record(
             actor=actor, action="participant.cancelled", obj=participant, reason=reason, data={"from": old}
         )
-        _release_bookings(participant, actor=actor, base_url=base_url)
-        if freed:
-            _promote_waitlisted(category, actor=actor, base_url=base_url)
+        promoted = promote(participant.category, actor=actor, base_url=base_url) if freed else []
+        participant_status_changed.send(
+            event=participant.event,
+            changes=[StatusChange(participant, old, participant.status)]
+            + [StatusChange(w, w.promoted_from, w.status) for w in promoted],
+            actor=actor,
+            base_url=base_url,
+        )
     return participant
 
 
-def _release_bookings(participant: Participant, *, actor, online_only: bool = False, base_url=None) -> None:
-    """Seats and waitlist spots in sessions go with the registration (only approved people hold them)."""
-    from summit.program.services import release_participant
-
-    release_participant(participant=participant, actor=actor, online_only=online_only, base_url=base_url)
-
-
+@unit_of_work
 def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) -> Participant:
     """Switch between on-site and online. Going on-site is subject to the category's quota."""
     if mode not in dict(Participant.MODE_CHOICES):
@@ -192,9 +209,9 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             field="attendance_mode",
         )
     with write_transaction():
-        participant = lock_one(
-            Participant.objects.filter(pk=participant.pk).select_related("event", "category")
-        )
+        _categories, found = lock_registrations([participant.pk])
+        participant = found[0]
+        category = participant.category
         if participant.status in (Participant.CANCELLED, Participant.REJECTED):
             raise Conflict(
                 _("This registration is %(status)s; it cannot be changed.")
@@ -203,8 +220,7 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             )
         if participant.attendance_mode == mode:
             return participant
-        category = _lock_category(participant.category)
-        old_status = participant.status
+        old_status, old_mode = participant.status, participant.attendance_mode
         if mode == Participant.ONSITE:
             if not category.allows_onsite:
                 raise Conflict(
@@ -219,7 +235,7 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
                 )
             if participant.status == Participant.SUBMITTED and onsite_full(category):
                 participant.status = Participant.WAITLISTED
-                participant.waitlist_position = _next_waitlist_position(category)
+                participant.waitlist_position = capacity.next_position(category)
             participant.attendance_mode = Participant.ONSITE
             freed = False
         else:
@@ -238,8 +254,20 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             obj=participant,
             data={"to": mode, "status_from": old_status, "status_to": participant.status},
         )
-        if mode == Participant.ONLINE:
-            _release_bookings(participant, actor=actor, online_only=True, base_url=base_url)
-        if freed:
-            _promote_waitlisted(category, actor=actor, base_url=base_url)
+        promoted = promote(category, actor=actor, base_url=base_url) if freed else []
+        participant_mode_changed.send(
+            event=participant.event,
+            participant=participant,
+            old=old_mode,
+            new=mode,
+            actor=actor,
+            base_url=base_url,
+        )
+        changes = [StatusChange(w, w.promoted_from, w.status) for w in promoted]
+        if participant.status != old_status:
+            changes.insert(0, StatusChange(participant, old_status, participant.status))
+        if changes:
+            participant_status_changed.send(
+                event=participant.event, changes=changes, actor=actor, base_url=base_url
+            )
     return participant

@@ -271,18 +271,3 @@ def get_category(event: Event, code_or_id) -> Category:
             field="category",
         )
     return category
-
-
-def get_or_create_organization(
-    event: Event, *, name: str, name_latin: str, type: str, country: str
-) -> Organization | None:
-    if not (name or name_latin):
-        return None
-    name_latin = name_latin or to_latin(name)
-    org, _created = Organization.objects.get_or_create(
-        event=event,
-        name_latin=name_latin,
-        country=country,
-        defaults={"name": name or name_latin, "type": type},
-    )
-    return org

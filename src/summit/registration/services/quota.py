@@ -1,41 +1,81 @@
-"""The on-site quota of each category and its waitlist."""
+"""The on-site quota of each category and its waitlist: the category is a capacity row (``core.capacity``).
+
+- the quota counts *approved on-site* participants;
+- an on-site applicant who registers while the quota is full lands on the waitlist (FIFO position);
+- approving someone on-site past the quota is refused;
+- when an approved on-site participant leaves that state (cancels, switches online, is rejected or
+  waitlisted) the first waitlisted person of the category is promoted in the same transaction: to
+  *approved* when the category needs no approval, otherwise to *submitted* (back to the review queue).
+"""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.db.models import Count
 
-from summit.core import audit
-from summit.core.locking import lock_one
-from summit.registration.models import (
-    Category,
-    Participant,
-)
+from summit.core import audit, capacity
+from summit.core.locking import lock_all
+from summit.registration.models import Category, Participant
 from summit.registration.services.links import send_status_mail
 
 
-def onsite_taken(category: Category, *, exclude: Participant | None = None) -> int:
-    qs = Participant.objects.filter(
-        category=category, status=Participant.APPROVED, attendance_mode=Participant.ONSITE
-    )
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.count()
+class CategoryQuota(capacity.Pool):
+    """A category's on-site places: held by approved on-site participants; its waitlist is the waitlisted
+    on-site participants, by position."""
+
+    model = Category
+    hold_model = Participant
+
+    def limit(self, category):
+        return category.onsite_quota
+
+    def taken(self, categories):
+        counts = (
+            Participant.objects.filter(
+                category__in=categories, status=Participant.APPROVED, attendance_mode=Participant.ONSITE
+            )
+            .values_list("category_id")
+            .annotate(n=Count("id"))
+        )
+        return dict(counts)
+
+    def waiting(self, category):
+        return (
+            Participant.objects.filter(
+                category=category, status=Participant.WAITLISTED, attendance_mode=Participant.ONSITE
+            )
+            .select_related("event", "category")
+            .order_by("waitlist_position", "pk")
+        )
+
+    def admit(self, participant, category, *, now, actor, base_url=None):
+        old = participant.status
+        participant.status = Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
+        participant.waitlist_position = None
+        participant.decided_at = now
+        participant.decision_reason = ""
+        participant.save(
+            update_fields=["status", "waitlist_position", "decided_at", "decision_reason", "updated_at"]
+        )
+        participant.promoted_from = old
+        audit.record(
+            actor=actor,
+            action="participant.promoted",
+            obj=participant,
+            data={"from": old, "to": participant.status},
+        )
+        send_status_mail(participant, template="registration/mail/promoted", base_url=base_url)
+        return participant.status == Participant.APPROVED
 
 
-def onsite_full(category: Category, *, exclude: Participant | None = None, extra: int = 0) -> bool:
-    if category.onsite_quota is None:
-        return False
-    return onsite_taken(category, exclude=exclude) + extra >= category.onsite_quota
+CATEGORY_QUOTA = CategoryQuota()
 
 
-def _next_waitlist_position(category: Category) -> int:
-    category.waitlist_seq += 1
-    Category.objects.filter(pk=category.pk).update(waitlist_seq=category.waitlist_seq)
-    return category.waitlist_seq
+def onsite_taken(category: Category) -> int:
+    return CATEGORY_QUOTA.taken([category]).get(category.pk, 0)
 
 
-def _lock_category(category: Category) -> Category:
-    return lock_one(Category.objects.filter(pk=category.pk))
+def onsite_full(category: Category) -> bool:
+    return not capacity.fits(category.onsite_quota, onsite_taken(category))
 
 
 def initial_status(category: Category, mode: str, *, onsite_full: bool) -> str:
@@ -45,32 +85,28 @@ def initial_status(category: Category, mode: str, *, onsite_full: bool) -> str:
     return Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
 
 
-def _promote_waitlisted(category: Category, *, actor, base_url=None, exclude=()) -> Participant | None:
-    """Give a freed on-site place to the first person on the category's waitlist (caller holds the lock).
+def lock_registrations(participant_ids, *, event=None):
+    """Lock people's registrations in the global order (``core.locking``): their categories (the on-site quota
+    rows) first, then the people. Returns ``(categories by id, participants in id order)``, each participant's
+    ``category`` being the locked row."""
+    people = Participant.objects.filter(pk__in=list(participant_ids))
+    if event is not None:
+        people = people.filter(event=event)
+    category_ids = set(people.values_list("category_id", flat=True))
+    categories, participants = lock_all(
+        Category.objects.filter(pk__in=category_ids), people.select_related("event", "category")
+    )
+    by_id = {c.pk: c for c in categories}
+    for p in participants:
+        p.category = by_id[p.category_id]  # a category never changes, so it was locked above
+    return by_id, participants
 
-    ``exclude`` are participants just decided in the same batch: an officer who waitlists someone does not
-    want them promoted straight back.
-    """
-    if onsite_full(category):
-        return None
-    first = lock_one(
-        Participant.objects.filter(
-            category=category, status=Participant.WAITLISTED, attendance_mode=Participant.ONSITE
-        )
-        .exclude(pk__in=list(exclude))
-        .select_related("event", "category"),
-        order_by=("waitlist_position", "pk"),
+
+def promote(
+    category: Category, *, places: int = 1, exclude=(), actor=None, base_url=None
+) -> list[Participant]:
+    """Give ``places`` freed on-site places to the first on the category's waitlist (the caller holds the
+    category's lock); ``exclude`` are people decided in the same change, who must not come straight back."""
+    return capacity.promote(
+        CATEGORY_QUOTA, category, places=places, exclude=exclude, actor=actor, base_url=base_url
     )
-    if first is None:
-        return None
-    old = first.status
-    first.status = Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
-    first.waitlist_position = None
-    first.decided_at = timezone.now()
-    first.decision_reason = ""
-    first.save(update_fields=["status", "waitlist_position", "decided_at", "decision_reason", "updated_at"])
-    audit.record(
-        actor=actor, action="participant.promoted", obj=first, data={"from": old, "to": first.status}
-    )
-    send_status_mail(first, template="registration/mail/promoted", base_url=base_url)
-    return first
