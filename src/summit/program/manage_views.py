@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from summit.core.errors import NotFound, SummitError, as_id
 from summit.core.http import base_url
-from summit.core.locking import lock_one, write_transaction
 from summit.events import roles
 from summit.events.services import get_event
 from summit.program import services
@@ -439,23 +438,8 @@ def talk_move(request, slug, pk, talk_pk):
     event = _organizer_event(request, slug)
     session = services.get_session(event, pk)
     talk = _get(Talk.objects.filter(session=session), talk_pk)
-    step = {"up": -1, "down": 1}.get(request.POST.get("direction") or "")
-    if step is None:
-        messages.error(request, _("Choose whether to move the talk up or down."))
-        return redirect(_talk_target(event, session))
     try:
-        with write_transaction():
-            lock_one(Session.objects.filter(pk=session.pk))
-            talks = list(Talk.objects.filter(session=session).order_by("order", "id"))
-            index = next((i for i, t in enumerate(talks) if t.pk == talk.pk), None)
-            other = index + step if index is not None else -1
-            if 0 <= other < len(talks):
-                talks[index], talks[other] = talks[other], talks[index]
-                for position, item in enumerate(talks):
-                    if item.order != position:
-                        services.save_talk(
-                            session=session, data={"order": position}, actor=request.user, talk=item
-                        )
+        services.move_talk(talk=talk, direction=request.POST.get("direction") or "", actor=request.user)
     except SummitError as exc:
         messages.error(request, exc.detail)
     return redirect(_talk_target(event, session))

@@ -978,6 +978,40 @@ def save_talk(*, session: Session, data: dict, actor, talk: Talk | None = None, 
     return talk
 
 
+def move_talk(*, talk: Talk, direction: str, actor) -> list[Talk]:
+    """Move a talk one place up or down in its session; returns the session's talks in their new order.
+    Moving the first talk up (or the last one down) changes nothing."""
+    step = {"up": -1, "down": 1}.get(direction)
+    if step is None:
+        raise ValidationFailed(
+            _("Choose whether to move the talk up or down."), code="bad_direction", field="direction"
+        )
+    with write_transaction():
+        session = lock_one(Session.objects.filter(pk=talk.session_id).select_related("event"))
+        talks = list(Talk.objects.filter(session=session).order_by("order", "id"))
+        index = next((i for i, t in enumerate(talks) if t.pk == talk.pk), None)
+        if index is None:
+            raise NotFound(_("There is no such talk in this session."), code="talk_not_found")
+        other = index + step
+        if not 0 <= other < len(talks):
+            return talks
+        talks[index], talks[other] = talks[other], talks[index]
+        moved = []
+        for position, item in enumerate(talks):
+            if item.order != position:
+                item.order = position
+                moved.append(item)
+        Talk.objects.bulk_update(moved, ["order"])
+        audit.record(
+            actor=actor,
+            action="talk.moved",
+            obj=talk,
+            event=session.event,
+            data={"direction": direction, "order": [t.pk for t in talks]},
+        )
+    return talks
+
+
 def delete_talk(*, talk: Talk, actor) -> None:
     with write_transaction():
         audit.record(

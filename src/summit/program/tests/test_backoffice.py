@@ -757,6 +757,14 @@ def test_add_edit_move_and_delete_talks(organizer_client, event, session):
         url(event, "talk_move", session.pk, closing.pk), {"direction": "up"}
     )  # already first
     assert order() == ["Closing", "Keynote", "Panel debate"]
+    assert (
+        AuditEntry.objects.filter(action="talk.moved").count() == 2
+    )  # the move that changed nothing is not logged
+    sideways = organizer_client.post(
+        url(event, "talk_move", session.pk, closing.pk), {"direction": "sideways"}, follow=True
+    )
+    assert "move the talk up or down" in sideways.content.decode()
+    assert order() == ["Closing", "Keynote", "Panel debate"]
 
     html = organizer_client.get(url(event, "session_edit", session.pk)).content.decode()
     assert [int(x) for x in re.findall(r'<li data-talk="(\d+)"', html)] == [closing.pk, keynote.pk, panel.pk]
