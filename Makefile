@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run serve test install messages lint format demo bench clean
+.PHONY: run serve worker beat test install messages lint format demo bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ serve: install
 	$(BIN)/summit migrate --noinput -v 0
 	$(BIN)/summit collectstatic --noinput -v 0
 	SUMMIT_BIND=$${SUMMIT_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c src/summit/gunicorn.conf.py summit.wsgi:application
+
+# Background jobs and mail on Celery (docs/operations.md): run `make worker` on every worker machine (as often
+# as wanted) and `make beat` once; both need SUMMIT_REDIS_URL (or SUMMIT_CELERY_BROKER_URL) and the database.
+worker: export SUMMIT_JOBS_BACKEND = celery
+worker: install
+	$(BIN)/celery -A summit.celery worker --loglevel=INFO $(WORKER_ARGS)
+
+beat: export SUMMIT_JOBS_BACKEND = celery
+beat: install
+	$(BIN)/celery -A summit.celery beat --loglevel=INFO
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

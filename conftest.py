@@ -9,8 +9,22 @@ def _test_environment(settings, tmp_path, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TOKEN_USE_FLUSH_SECONDS = 0  # token use written at once (registration/token_use.py)
-    # Tests run inside one wrapping transaction that never commits: send mail at once instead of on commit.
+    # Jobs and mail delivery run at once, in the test's thread (core/jobs.py: the eager backend).
+    settings.JOBS_BACKEND = "eager"
+    # Tests run inside one wrapping transaction that never commits: hand mail and jobs over at once instead
+    # of on commit (tests of the on-commit behaviour use the `real_commits` fixture).
     monkeypatch.setattr("summit.core.mail.after_commit", lambda fn: fn())
+    monkeypatch.setattr("summit.core.jobs.after_commit", lambda fn: fn())
+
+
+@pytest.fixture
+def real_commits(monkeypatch):
+    """Mail and jobs are handed over on commit again, as outside tests. Use it with pytest-django's
+    `django_capture_on_commit_callbacks` (or a `transaction=True` test) to see what a commit hands over."""
+    from django.db import transaction
+
+    monkeypatch.setattr("summit.core.mail.after_commit", transaction.on_commit)
+    monkeypatch.setattr("summit.core.jobs.after_commit", transaction.on_commit)
 
 
 @pytest.fixture

@@ -232,11 +232,57 @@ def email_from_url(url: str | None) -> dict:
             "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
             "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
             "EMAIL_USE_SSL": parsed.scheme == "smtp+ssl",
+            # A mail server that hangs must not hold a worker forever: the mail is retried later.
+            "EMAIL_TIMEOUT": env_int("EMAIL_TIMEOUT", 30),
         }
     raise ValueError(f"SUMMIT_EMAIL_URL: unsupported scheme {parsed.scheme!r}")
 
 
 globals().update(email_from_url(env("EMAIL_URL")))
+
+# Mail goes through an outbox (core/mail.py): a failed delivery is retried after MAIL_RETRY_SECONDS,
+# doubling each time up to MAIL_RETRY_MAX_SECONDS, and marked failed after MAIL_MAX_ATTEMPTS attempts.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+
+# --- background jobs (core/jobs.py, summit/celery.py) ----------------------------------------------------
+# "thread": a small pool in the serving process (the embedded default, no extra server); "celery":
+# Celery workers with Redis or RabbitMQ as broker (production); "eager": run at once after commit, in the
+# same thread (the test suite).
+JOBS_BACKEND = env("JOBS_BACKEND", "thread")
+if JOBS_BACKEND not in {"thread", "celery", "eager"}:
+    raise ValueError(f"SUMMIT_JOBS_BACKEND: unknown backend {JOBS_BACKEND!r} (thread, celery or eager)")
+JOB_THREADS = env_int("JOB_THREADS", 2)
+# A running job whose heartbeat is older than this is taken to be dead and is run again (from its
+# checkpoint); a queued job handed to the queue this long ago and never started is handed over again.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+# How often the sweep looks for such jobs and for mail due for another attempt.
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# Wait before retrying a job that failed with an unexpected error (doubling with each attempt).
+JOB_RETRY_SECONDS = env_int("JOB_RETRY_SECONDS", 10)
+
+REDIS_URL = env("REDIS_URL") or None
+# Celery reads every CELERY_* setting below (summit/celery.py). redis://… or amqp://… (RabbitMQ).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL
+if JOBS_BACKEND == "celery" and not CELERY_BROKER_URL:
+    raise ValueError("SUMMIT_JOBS_BACKEND=celery needs SUMMIT_REDIS_URL or SUMMIT_CELERY_BROKER_URL")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "summit")
+# A task's message is acknowledged only once the task has finished, and a worker that dies mid-task
+# hands its message back; one message at a time per worker process, so none wait behind a long job.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# Celery beat runs the sweep (core/jobs.py: sweep) every JOB_SWEEP_SECONDS.
+CELERY_BEAT_SCHEDULE = {"summit-sweep": {"task": "summit.sweep", "schedule": float(JOB_SWEEP_SECONDS)}}
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule"))
 
 # --- security -------------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))

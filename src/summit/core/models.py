@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -95,3 +97,95 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner}:{self.key}"
+
+
+class Job(models.Model):
+    """A background job (core/jobs.py): its state, progress, checkpoint and result live here.
+
+    The row is the source of truth: the queue (threads or Celery) only carries the job's id, and a job is
+    run by whoever *claims* the row first (one conditional UPDATE), so a lost or repeated message neither
+    loses a job nor runs it twice at once. ``heartbeat_at`` is refreshed while the job runs; for a queued
+    job it is when the job was (or will be) handed to the queue, so the sweep can tell a lost message.
+    """
+
+    QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+    STATES = [
+        (QUEUED, _("Waiting to start")),
+        (RUNNING, _("Running")),
+        (SUCCEEDED, _("Finished")),
+        (FAILED, _("Failed")),
+    ]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=100)
+    label = models.CharField(max_length=200, blank=True)
+    args = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    checkpoint = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    result_file = models.CharField(max_length=200, blank=True)
+    result_filename = models.CharField(max_length=200, blank=True)
+    result_content_type = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=3)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    scope = models.CharField(max_length=100, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="core_job_state_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.kind} ({self.state})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (self.SUCCEEDED, self.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return 100 if self.state == self.SUCCEEDED else None
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class OutboxMail(models.Model):
+    """A rendered e-mail waiting to be delivered (core/mail.py): stored in the transaction that caused it,
+    delivered after commit, retried with back-off while the mail server is down."""
+
+    PENDING, SENT, FAILED = "pending", "sent", "failed"
+    STATES = [(PENDING, _("Pending")), (SENT, _("Sent")), (FAILED, _("Failed"))]
+
+    to = models.CharField(max_length=254)
+    from_email = models.CharField(max_length=254)
+    subject = models.TextField()
+    body = models.TextField()
+    template = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    # Set by the delivery that claimed the row (core/mail.py: deliver); the claim ends at next_attempt_at.
+    claimed_by = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="core_outbox_state_next")]
+        verbose_name = "outbox mail"
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
