@@ -262,6 +262,10 @@ JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # Wait before retrying a job that failed with an unexpected error (doubling with each attempt).
 JOB_RETRY_SECONDS = env_int("JOB_RETRY_SECONDS", 10)
+# Back-office work at least this large runs as a background job with a progress page (registration/jobs.py):
+# a decision on this many participants, an export of this many rows.
+BULK_JOB_THRESHOLD = env_int("BULK_JOB_THRESHOLD", 200)
+EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 1000)
 
 REDIS_URL = env("REDIS_URL") or None
 # Celery reads every CELERY_* setting below (summit/celery.py). redis://… or amqp://… (RabbitMQ).

@@ -26,7 +26,8 @@ checkpoint and the result; the queue only carries the job's id.
 - **Claiming.** A job is started by one conditional UPDATE (queued, or running with a heartbeat older than
   ``JOB_STALE_SECONDS``) that bumps ``attempts``, so two workers never run one job at once, and a message
   delivered twice is harmless.
-- **Errors.** A :class:`~summit.core.errors.SummitError` fails the job with its message, without retrying.
+- **Errors.** A :class:`~summit.core.errors.SummitError` fails the job with its message, without retrying
+  (but ``Busy``, "try again in a moment", is retried like an unexpected error).
   Any other exception is logged and the job is retried (after ``JOB_RETRY_SECONDS``, doubling) until
   ``max_attempts``; then it fails with the error recorded.
 - **Sweep.** :func:`sweep` hands over again the running jobs whose heartbeat went stale and the queued jobs
@@ -66,7 +67,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from summit.core.errors import NotFound, SummitError
+from summit.core.errors import Busy, NotFound, SummitError
 from summit.core.models import Job
 from summit.core.storage import private_storage, random_name
 
@@ -329,6 +330,12 @@ def run(job_id) -> str | None:
         except JobLost as exc:
             logger.warning("%s; this worker stops", exc)
             return None
+        except Busy as exc:
+            # Someone else held what the job needed ("try again in a moment"): a retry, not a failure.
+            if job.attempts < job.max_attempts:
+                logger.warning("job %s (%s) found the database busy; retrying", job.pk, job.kind)
+                return _retry(ctx, exc.detail)
+            return _finish(ctx, Job.FAILED, error=exc.detail)
         except SummitError as exc:
             logger.info("job %s (%s) failed: %s", job.pk, job.kind, exc.detail)
             return _finish(ctx, Job.FAILED, error=exc.detail)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,10 +18,12 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from summit.core import jobs as core_jobs
 from summit.core.errors import MAX_ID, ValidationFailed, as_id
 from summit.core.http import base_url
+from summit.core.schemas import JobOut
 from summit.events.roles import token_event
-from summit.registration import services
+from summit.registration import jobs, services
 from summit.registration.models import InvitationCode, Participant
 
 router = Router(tags=["participants"])
@@ -288,11 +291,27 @@ def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
 
 
 @router.post(
-    "{slug}/participants/status", response=StatusCountsOut, summary="Decide on many participants at once"
+    "{slug}/participants/status",
+    response={200: StatusCountsOut, 202: JobOut},
+    summary="Decide on many participants at once",
 )
 def bulk_status(request: HttpRequest, slug: str, payload: BulkStatusIn):
-    """All or nothing: when one participant cannot be changed (unknown id, quota) nothing changes."""
+    """All or nothing: when one participant cannot be changed (unknown id, quota) nothing changes.
+
+    A decision on ``BULK_JOB_THRESHOLD`` (200) or more participants runs in the background: the answer is 202
+    with the job; poll ``GET /api/jobs/{id}`` until it has succeeded or failed."""
     event = token_event(request, slug, staff=True)
+    if len(set(payload.ids)) >= settings.BULK_JOB_THRESHOLD:
+        job = jobs.start_decision(
+            event=event,
+            ids=payload.ids,
+            status=payload.status,
+            reason=payload.reason,
+            notify=payload.notify,
+            actor=request.auth.user,
+            base_url=base_url(request),
+        )
+        return Status(202, core_jobs.as_dict(job))
     services.decide_many(
         event=event,
         participant_ids=payload.ids,

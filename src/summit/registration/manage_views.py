@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
@@ -26,7 +27,7 @@ from summit.core.errors import NotFound, SummitError, ValidationFailed, as_id
 from summit.core.http import base_url, posted_next
 from summit.events import roles
 from summit.events.services import get_event
-from summit.registration import exports, services
+from summit.registration import exports, jobs, services
 from summit.registration.models import InvitationCode, Participant
 
 PAGE_SIZE = 50
@@ -103,27 +104,50 @@ def participant_list(request, slug):
             mode_choices=Participant.MODE_CHOICES,
             decisions=_decisions(),
             params=request.GET,
+            bulk_threshold=settings.BULK_JOB_THRESHOLD,
         ),
     )
 
 
 @require_POST
 def decide(request, slug):
+    """One decision on the participants selected on the page, or on every participant matching the list's
+    filters (``scope=matching``). A decision on ``BULK_JOB_THRESHOLD`` or more runs as a background job and
+    the organizer lands on its progress page."""
     event = _staff_event(request, slug)
     fallback = reverse("manage:participants", args=[event.slug])
     target = posted_next(request, fallback)
-    raw_ids = request.POST.getlist("ids")
     status = request.POST.get("action") or request.POST.get("status") or ""
+    reason = request.POST.get("reason", "")
     try:
-        ids = [as_id(i) for i in raw_ids]
-        if None in ids:
-            raise ValidationFailed(_("The selection is not valid."), code="bad_ids")
+        if request.POST.get("scope") == "matching":
+            filters = {
+                k.removeprefix("filter-"): v for k, v in request.POST.items() if k.startswith("filter-")
+            }
+            queryset, _applied = services.filter_participants(event, filters)
+            ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        else:
+            ids = [as_id(i) for i in request.POST.getlist("ids")]
+            if None in ids:
+                raise ValidationFailed(_("The selection is not valid."), code="bad_ids")
+        if len(set(ids)) >= settings.BULK_JOB_THRESHOLD:
+            job = jobs.start_decision(
+                event=event,
+                ids=ids,
+                status=status,
+                reason=reason,
+                notify=True,
+                actor=request.user,
+                base_url=base_url(request),
+            )
+            messages.info(request, _("The decision runs in the background; this page shows its progress."))
+            return redirect("core:job", job.pk)
         decisions = services.decide_many(
             event=event,
             participant_ids=ids,
             status=status,
             actor=request.user,
-            reason=request.POST.get("reason", ""),
+            reason=reason,
             base_url=base_url(request),
         )
     except NotFound:
@@ -173,38 +197,65 @@ def participant_detail(request, slug, pk):
 # --- exports -----------------------------------------------------------------------------------------------
 
 
-def _export_rows(request, event):
-    queryset, _applied = services.filter_participants(event, request.GET)
-    return exports.participant_rows(queryset, event=event)
+_FILTER_LABELS = {
+    "category": gettext_lazy("Category"),
+    "status": gettext_lazy("Status"),
+    "mode": gettext_lazy("Attendance"),
+    "country": gettext_lazy("Country"),
+    "organization": gettext_lazy("Organization"),
+    "q": gettext_lazy("Search"),
+}
 
 
-def _filename(event, ext: str) -> str:
-    stamp = timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
-    return f"{event.slug}-participants-{stamp}.{ext}"
+def _export(request, slug, fmt: str):
+    """The participant list as a file, with the list's filters. An export of ``EXPORT_JOB_THRESHOLD`` rows or
+    more is prepared in the background: the link shows what will be exported and a button that starts the
+    job (a POST, so that nothing that merely follows links starts one)."""
+    event = _staff_event(request, slug)
+    params = request.POST if request.method == "POST" else request.GET
+    queryset, applied = services.filter_participants(event, params)
+    count = queryset.count()
+    if count >= settings.EXPORT_JOB_THRESHOLD:
+        if request.method == "POST":
+            job = jobs.start_export(event=event, params=applied, fmt=fmt, actor=request.user)
+            return redirect("core:job", job.pk)
+        return render(
+            request,
+            "registration/manage/export.html",
+            _context(
+                request,
+                event,
+                "participants",
+                count=count,
+                applied=applied,
+                filters=[(_FILTER_LABELS.get(name, name), value) for name, value in applied.items()],
+                fmt=fmt.upper(),
+            ),
+        )
+    header, rows = exports.participant_rows(queryset, event=event)
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in tables.csv_chunks(header, rows)),
+            content_type="text/csv; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(
+            tables.xlsx_bytes(header, rows, title=_("Participants")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{jobs.export_filename(event, fmt)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
+@require_http_methods(["GET", "POST"])
 def export_csv(request, slug):
-    event = _staff_event(request, slug)
-    header, rows = _export_rows(request, event)
-    response = StreamingHttpResponse(
-        (chunk.encode("utf-8") for chunk in tables.csv_chunks(header, rows)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(event, "csv")}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _export(request, slug, "csv")
 
 
+@require_http_methods(["GET", "POST"])
 def export_xlsx(request, slug):
-    event = _staff_event(request, slug)
-    header, rows = _export_rows(request, event)
-    response = HttpResponse(
-        tables.xlsx_bytes(header, rows, title=_("Participants")),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(event, "xlsx")}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _export(request, slug, "xlsx")
 
 
 # --- API tokens --------------------------------------------------------------------------------------------

@@ -22,7 +22,14 @@ On-site quota rules (per category):
 """
 
 from summit.core.errors import ValidationFailed
-from summit.registration.services.decisions import DECISION_STATUSES, cancel, decide, decide_many, switch_mode
+from summit.registration.services.decisions import (
+    DECISION_STATUSES,
+    cancel,
+    check_decision,
+    decide,
+    decide_many,
+    switch_mode,
+)
 from summit.registration.services.invitations import (
     INVITATION_ACTIVE,
     INVITATION_EXPIRED,
@@ -75,6 +82,7 @@ __all__ = [
     "add_participants",
     "authenticate_token",
     "cancel",
+    "check_decision",
     "check_invitation",
     "clean_person",
     "create_invitation",

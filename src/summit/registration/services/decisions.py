@@ -52,7 +52,8 @@ def decide(
     ).participants[0]
 
 
-def _check_decision(status: str, participant_ids, reason: str) -> tuple[list[int], str]:
+def check_decision(status: str, participant_ids, reason: str) -> tuple[list[int], str]:
+    """The decision's input checked (the status, the ids, the reason): ``(sorted ids, reason)``."""
     if status not in DECISION_STATUSES:
         raise ValidationFailed(
             _("Unknown decision “%(value)s”.") % {"value": status}, code="bad_status", field="status"
@@ -86,7 +87,7 @@ def decide_many(
 
     Refused as a whole when approving them would take a category past its on-site quota.
     """
-    ids, reason = _check_decision(status, participant_ids, reason)
+    ids, reason = check_decision(status, participant_ids, reason)
     with write_transaction():
         categories, participants = lock_registrations(ids, event=event)
         if len(participants) != len(ids):

@@ -1,0 +1,50 @@
+"""REST API: background jobs started through the API (a large decision...), for the token's event."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import Router
+
+from summit.core import jobs
+from summit.core.errors import NotFound
+from summit.core.models import Job
+from summit.core.schemas import JobOut
+from summit.core.storage import private_storage
+
+router = Router(tags=["jobs"])
+
+
+def _job(request: HttpRequest, job_id: str) -> Job:
+    """The job if the token's user started it on the token's event; 404 otherwise (nothing leaks)."""
+    job = jobs.job_for(request.auth.user, job_id)
+    if job.scope != f"event:{request.auth.event_id}":
+        raise NotFound()
+    return job
+
+
+def job_out(job: Job) -> dict:
+    data = jobs.as_dict(job)
+    if data["file"] is not None:
+        data["file"]["url"] = reverse("api:job_file", args=[job.pk])
+    return data
+
+
+@router.get("jobs/{job_id}", response=JobOut, summary="A background job: state, progress, result")
+def get_job(request: HttpRequest, job_id: str):
+    return job_out(_job(request, job_id))
+
+
+@router.get("jobs/{job_id}/file", url_name="job_file", summary="The file a finished job produced")
+def get_job_file(request: HttpRequest, job_id: str):
+    job = _job(request, job_id)
+    if job.state != Job.SUCCEEDED or not job.result_file:
+        raise NotFound()
+    response = FileResponse(
+        private_storage().open(job.result_file, "rb"),
+        as_attachment=True,
+        filename=job.result_filename,
+        content_type=job.result_content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
