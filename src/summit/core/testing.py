@@ -7,10 +7,18 @@ the files every app needs.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
+import threading
+from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+
+from summit.core import locking
+from summit.core.errors import Busy, SummitError
 
 seq = itertools.count(1)
 PASSWORD = "summit-test-pw"
@@ -56,13 +64,6 @@ def run_at_once(calls, *, busy_retries: int = 20, timeout: float = 120) -> list[
     Each thread runs in a copy of the caller's context, so the switches of ``core.locking`` set by the test
     (:func:`without_locks`, :func:`reversed_lock_order`) hold in the threads too.
     """
-    import contextvars
-    import threading
-
-    from django.db import connection
-
-    from summit.core.errors import Busy, SummitError
-
     barrier = threading.Barrier(len(calls))
     outcomes = [Outcome() for _ in calls]
 
@@ -99,38 +100,28 @@ def run_at_once(calls, *, busy_retries: int = 20, timeout: float = 120) -> list[
 
 def errors(outcomes) -> dict:
     """How many threads were refused, by error code."""
-    from collections import Counter
-
     return Counter(o.error for o in outcomes if o.error)
 
 
 def without_locks(window: float = 0.02):
     """Turn the capacity locks off (race tests only): services count first and write later, and ``window``
     seconds pass in between, so the race shows on any machine (``core.locking.locking_enabled``)."""
-    from summit.core import locking
-
     return _switched((locking.locking_enabled, False), (locking.race_window, window))
 
 
 def reversed_lock_order(window: float = 0.3):
     """Take the locks of ``locking.lock_all`` in descending order, pausing ``window`` seconds after each (race
     tests only): the order from before one global order existed, to show the deadlock it produces."""
-    from summit.core import locking
-
     return _switched((locking.reversed_order, True), (locking.race_window, window))
 
 
 def paused_locks(window: float = 0.3):
     """Pause ``window`` seconds after taking each lock, in the global order (race tests only): the same timing
     as :func:`reversed_lock_order`, to show that the global order does not deadlock."""
-    from summit.core import locking
-
     return _switched((locking.race_window, window))
 
 
 def _switched(*pairs):
-    from contextlib import contextmanager
-
     @contextmanager
     def switch():
         tokens = [(var, var.set(value)) for var, value in pairs]

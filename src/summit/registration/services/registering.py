@@ -86,12 +86,7 @@ def register(
     cleaned, errors = clean_person(
         event, raw, category=category, has_press_card=press_card is not None or staff
     )
-    press_kind = None
-    if press_card is not None:
-        try:
-            press_kind = check_document(press_card, field="press_card_file")
-        except ValidationFailed as exc:
-            errors.append(FieldError("press_card_file", exc.code, exc.detail))
+    press_kind = _check_press_card(press_card, errors)
     if cleaned.get("email") and Participant.objects.filter(event=event, email=cleaned["email"]).exists():
         errors.insert(
             0,
@@ -306,6 +301,18 @@ def _removing_files_on_failure(stored: list[str]):
         raise
 
 
+def _check_press_card(upload, errors: list[FieldError]) -> tuple[str, str] | None:
+    """The kind of an uploaded press card (PDF, JPEG or PNG, by content), or None with its problem added to
+    ``errors``; None without a problem when there is no upload."""
+    if upload is None:
+        return None
+    try:
+        return check_document(upload, field="press_card_file")
+    except ValidationFailed as exc:
+        errors.append(FieldError("press_card_file", exc.code, exc.detail))
+        return None
+
+
 def _save_press_card(upload, kind: tuple[str, str], stored: list[str]) -> str:
     """Store a checked press card in private storage (``stored`` remembers it, so a failed change removes it)
     and return its name."""
@@ -340,12 +347,7 @@ def update_participant(
                 _("Use “switch attendance” to change between on-site and online."),
             )
         )
-    press_kind = None
-    if press_card is not None:
-        try:
-            press_kind = check_document(press_card, field="press_card_file")
-        except ValidationFailed as exc:
-            errors.append(FieldError("press_card_file", exc.code, exc.detail))
+    press_kind = _check_press_card(press_card, errors)
     raise_if_errors(errors)
     stored: list[str] = []
     with _removing_files_on_failure(stored), write_transaction():
