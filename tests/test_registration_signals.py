@@ -134,3 +134,28 @@ def test_the_import_sends_one_signal_for_the_whole_file(event, categories, organ
     finally:
         participants_registered.disconnect(receiver)
     assert seen == [("import", 5)]
+
+
+def test_a_seat_freed_by_a_batch_never_goes_to_someone_leaving_in_the_same_batch(
+    event, categories, organizer
+):
+    """A holds the only seat; B and C wait. Rejecting A and B at once gives the seat to C, and B is told
+    nothing about a seat."""
+    session = make_session(event, capacity=1)
+    a, b, c = (make_delegate(event, categories["company"]) for _ in range(3))
+    program.book(session=session, participant=a, mode="onsite", idempotency_key="batch-seat-a")
+    for person, key in ((b, "batch-wait-b"), (c, "batch-wait-c")):
+        program.book(
+            session=session, participant=person, mode="onsite", join_waitlist=True, idempotency_key=key
+        )
+    mail.outbox.clear()
+
+    services.decide_many(
+        event=event, participant_ids=[a.pk, b.pk], status="rejected", actor=organizer, notify=False
+    )
+
+    assert Booking.objects.get(participant=c, session=session).status == Booking.BOOKED
+    assert set(Booking.objects.filter(participant__in=[a, b]).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+    assert [m.to for m in mail.outbox] == [[c.email]]  # only C hears of a seat

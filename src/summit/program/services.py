@@ -574,6 +574,13 @@ def _cancel_locked(
     booking: Booking, session: Session, *, actor, reason: str = "", base_url=None
 ) -> list[Booking]:
     """Cancel inside a transaction that holds the session's lock; promote if a seat was freed (returned)."""
+    freed_seat = _mark_cancelled(booking, session, actor=actor, reason=reason)
+    return promote_waitlisted(session, actor=actor, base_url=base_url) if freed_seat else []
+
+
+def _mark_cancelled(booking: Booking, session: Session, *, actor, reason: str) -> bool:
+    """Cancel ``booking`` (the caller holds its session's lock) and say whether that freed a seat. Removal by
+    someone other than the person is in the audit log."""
     freed_seat = booking.status == Booking.BOOKED and booking.mode == Booking.ONSITE
     booking.status = Booking.CANCELLED
     booking.waitlist_position = None
@@ -588,7 +595,7 @@ def _cancel_locked(
             event=session.event,
             data={"session": session.pk, "participant": booking.participant_id},
         )
-    return promote_waitlisted(session, actor=actor, base_url=base_url) if freed_seat else []
+    return freed_seat
 
 
 class SessionSeats(capacity.Pool):
@@ -663,8 +670,9 @@ def release(*, participants: list[Participant], actor, online_only: bool = False
     """People whose registration ended give up every place; people who went online give up seats and
     waitlist spots. Runs in the registration change's transaction (``program.receivers``), which holds the
     people's locks; the sessions are locked here, all at once in key order. Seats of sessions offered online
-    without a limit become online places; the rest are cancelled, and each freed seat goes to that session's
-    waitlist."""
+    without a limit become online places; the rest are cancelled. Only when every place of the leaving people
+    is given up do the freed seats go to each session's waitlist, so a seat never goes to someone who is
+    leaving in the same change."""
     result = Release()
     held = list(
         Booking.objects.filter(participant__in=participants, status__in=Booking.ACTIVE).values_list(
@@ -678,6 +686,7 @@ def release(*, participants: list[Participant], actor, online_only: bool = False
     sessions = {
         s.pk: s for s in lock(Session.objects.filter(pk__in={row[1] for row in held}).select_related("event"))
     }
+    freed: set[int] = set()
     bookings = (
         Booking.objects.filter(pk__in=[row[0] for row in held]).select_related("participant").order_by("pk")
     )
@@ -692,12 +701,13 @@ def release(*, participants: list[Participant], actor, online_only: bool = False
             booking.mode = Booking.ONLINE
             booking.save(update_fields=["mode"])
             result.moved_online.append(booking)
-            result.promoted += promote_waitlisted(session, actor=actor, base_url=base_url)
+            freed.add(session.pk)
         else:
-            result.promoted += _cancel_locked(
-                booking, session, actor=actor, reason="registration", base_url=base_url
-            )
+            if _mark_cancelled(booking, session, actor=actor, reason="registration"):
+                freed.add(session.pk)
             result.cancelled.append(booking)
+    for pk in sorted(freed):
+        result.promoted += promote_waitlisted(sessions[pk], actor=actor, base_url=base_url)
     return result
 
 
