@@ -97,3 +97,34 @@ def test_starting_a_large_export_or_decision_needs_a_staff_role_on_the_event(cli
         assert export.status_code == 404 and decide.status_code == 404
         assert Job.objects.count() == before
         assert Participant.objects.filter(event=event, status="rejected").count() == 0
+
+
+def test_someone_who_lost_their_role_no_longer_sees_the_export_they_started(client, world):
+    from summit.events.models import EventRole
+
+    owner, job = world["users"]["owner"], world["job"]
+    EventRole.objects.filter(user=owner).delete()
+    client.force_login(owner)
+    for page in ("core:job", "core:job_file"):
+        assert client.get(reverse(page, args=[job.pk])).status_code == 404
+
+
+def test_result_files_are_deleted_some_days_after_the_job(client, world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from summit.core import jobs as core_jobs
+    from summit.core.storage import private_storage
+
+    job = world["job"]
+    name = job.result_file
+    assert private_storage().exists(name)
+    Job.objects.filter(pk=job.pk).update(
+        finished_at=timezone.now() - timedelta(days=settings.JOB_FILE_DAYS + 1)
+    )
+    assert core_jobs.sweep()["files"] == 1
+    assert not private_storage().exists(name)
+    client.force_login(world["users"]["owner"])
+    assert client.get(reverse("core:job_file", args=[job.pk])).status_code == 404
+    assert client.get(reverse("core:job", args=[job.pk])).status_code == 200  # the job itself stays

@@ -265,6 +265,8 @@ JOB_RETRY_SECONDS = env_int("JOB_RETRY_SECONDS", 10)
 # Back-office work at least this large runs as a background job with a progress page (registration/jobs.py):
 # a decision on this many participants, an export of this many rows.
 BULK_JOB_THRESHOLD = env_int("BULK_JOB_THRESHOLD", 200)
+# A job's result file (an export of participants...) is deleted this many days after the job finished.
+JOB_FILE_DAYS = env_int("JOB_FILE_DAYS", 7)
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 1000)
 
 REDIS_URL = env("REDIS_URL") or None

@@ -40,8 +40,12 @@ def get_job_file(request: HttpRequest, job_id: str):
     job = _job(request, job_id)
     if job.state != Job.SUCCEEDED or not job.result_file:
         raise NotFound()
+    try:
+        handle = private_storage().open(job.result_file, "rb")
+    except FileNotFoundError:
+        raise NotFound() from None
     response = FileResponse(
-        private_storage().open(job.result_file, "rb"),
+        handle,
         as_attachment=True,
         filename=job.result_filename,
         content_type=job.result_content_type or "application/octet-stream",

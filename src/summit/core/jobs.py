@@ -31,7 +31,8 @@ checkpoint and the result; the queue only carries the job's id.
   Any other exception is logged and the job is retried (after ``JOB_RETRY_SECONDS``, doubling) until
   ``max_attempts``; then it fails with the error recorded.
 - **Sweep.** :func:`sweep` hands over again the running jobs whose heartbeat went stale and the queued jobs
-  whose message was lost, and the mail due for another attempt (core/mail.py). Each job is handed over by
+  whose message was lost, and the mail due for another attempt (core/mail.py); it deletes result files
+  older than ``JOB_FILE_DAYS``. Each job is handed over by
   one sweeper only (a conditional UPDATE), so it is safe to run from any number of processes at once.
 - **Backends** (``SUMMIT_JOBS_BACKEND``): ``thread`` runs jobs in a small pool inside the serving process,
   with a sweeper thread (the embedded default); ``celery`` sends them to Celery workers (summit/celery.py);
@@ -94,24 +95,27 @@ class JobKind:
     name: str
     fn: Callable[..., dict | None]
     max_attempts: int | None = None
+    access: Callable | None = None
 
 
 _kinds: dict[str, JobKind] = {}
 _discovered = False
 
 
-def job(kind: str, *, max_attempts: int | None = None):
+def job(kind: str, *, max_attempts: int | None = None, access: Callable | None = None):
     """Register ``fn(ctx, **args) -> dict`` as the job kind ``kind`` (``"<app>.<what>"``).
 
     Job kinds live in ``<app>/jobs.py``; those modules are imported on first use of an unknown kind, in the
-    web process and in every worker alike.
+    web process and in every worker alike. ``access(job, user) -> bool`` is asked, besides being the job's
+    owner, before anyone sees the job or its file: the app's own rule (e.g. a staff role on the job's event,
+    which may have been taken away since the job was started).
     """
 
     def register(fn):
         known = _kinds.get(kind)
         if known and (known.fn.__module__, known.fn.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"job kind {kind!r} is registered twice")
-        _kinds[kind] = JobKind(kind, fn, max_attempts)
+        _kinds[kind] = JobKind(kind, fn, max_attempts, access)
         return fn
 
     return register
@@ -420,7 +424,20 @@ def sweep(*, limit: int = 500) -> dict:
     mails = mail.due(now=now, limit=limit)
     for first in range(0, len(mails), mail.BATCH):
         submit("deliver_mail", mails[first : first + mail.BATCH])
-    return {"jobs": handed, "mails": len(mails)}
+    return {"jobs": handed, "mails": len(mails), "files": expire_files(now=now, limit=limit)}
+
+
+def expire_files(*, now=None, limit: int = 500) -> int:
+    """Delete result files (participant lists...) of jobs finished more than ``JOB_FILE_DAYS`` ago: they hold
+    personal data and are not kept for ever. The job itself stays, without its file."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.JOB_FILE_DAYS)
+    old = Job.objects.filter(finished_at__lt=cutoff).exclude(result_file="").values_list("pk", "result_file")
+    removed = 0
+    for pk, name in old[:limit]:
+        if Job.objects.filter(pk=pk, result_file=name).update(result_file=""):
+            private_storage().delete(name)
+            removed += 1
+    return removed
 
 
 def recover_local() -> int:
@@ -619,7 +636,8 @@ def backend():
 
 
 def job_for(user, job_id) -> Job:
-    """The job ``job_id`` if ``user`` may see it (its owner, or a superuser); otherwise NotFound."""
+    """The job ``job_id`` if ``user`` may see it (its owner, if the kind's ``access`` rule still lets them, or a
+    superuser); otherwise NotFound."""
     try:
         pk = uuid.UUID(str(job_id))
     except ValueError:
@@ -628,6 +646,14 @@ def job_for(user, job_id) -> Job:
         raise NotFound()
     found = Job.objects.filter(pk=pk).first()
     if found is None or not (user.is_superuser or found.owner_id == user.pk):
+        raise NotFound()
+    spec = get_kind(found.kind)
+    if (
+        not user.is_superuser
+        and spec is not None
+        and spec.access is not None
+        and not spec.access(found, user)
+    ):
         raise NotFound()
     return found
 

@@ -79,7 +79,14 @@ def deliver(ids) -> dict:
     for mail in OutboxMail.objects.filter(claimed_by=token, state=OutboxMail.PENDING).order_by("pk"):
         if mail.attempts > settings.MAIL_MAX_ATTEMPTS:
             # The previous worker died during the last attempt.
-            counts[_failed(mail, "delivery was interrupted")] += 1
+            counts[_failed(mail, "delivery was interrupted", token)] += 1
+            continue
+        # Renew the claim for this one mail right before sending it: a batch that took longer than the claim
+        # (a slow mail server) may have been handed to another worker meanwhile, which then sends the rest.
+        renewed = OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING, claimed_by=token).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=settings.JOB_STALE_SECONDS)
+        )
+        if not renewed:
             continue
         try:
             if connection is None:
@@ -89,12 +96,12 @@ def deliver(ids) -> dict:
                 mail.subject, mail.body, mail.from_email, [mail.to], connection=connection
             ).send()
         except Exception as exc:
-            counts[_failed(mail, f"{type(exc).__name__}: {exc}")] += 1
+            counts[_failed(mail, f"{type(exc).__name__}: {exc}", token)] += 1
             if connection is not None:
                 _close(connection)
                 connection = None
             continue
-        OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING).update(
+        OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING, claimed_by=token).update(
             state=OutboxMail.SENT, sent_at=timezone.now(), last_error="", claimed_by=""
         )
         counts["sent"] += 1
@@ -115,12 +122,12 @@ def retry_delay(attempts: int) -> int:
     return min(settings.MAIL_RETRY_SECONDS * 2 ** max(0, attempts - 1), settings.MAIL_RETRY_MAX_SECONDS)
 
 
-def _failed(mail: OutboxMail, error: str) -> str:
+def _failed(mail: OutboxMail, error: str, token: str) -> str:
+    """Record a failed attempt of the delivery holding the claim ``token``: retry later, or give up."""
     error = error[:1000]
+    mine = OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING, claimed_by=token)
     if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING).update(
-            state=OutboxMail.FAILED, last_error=error, claimed_by=""
-        )
+        mine.update(state=OutboxMail.FAILED, last_error=error, claimed_by="")
         logger.error(
             "mail %s (%s) to %s failed for good after %s attempts: %s",
             mail.pk,
@@ -131,9 +138,7 @@ def _failed(mail: OutboxMail, error: str) -> str:
         )
         return "failed"
     delay = retry_delay(mail.attempts)
-    OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.PENDING).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=delay), last_error=error, claimed_by=""
-    )
+    mine.update(next_attempt_at=timezone.now() + timedelta(seconds=delay), last_error=error, claimed_by="")
     logger.warning(
         "mail %s (%s) to %s: attempt %s failed, next in %s s: %s",
         mail.pk,

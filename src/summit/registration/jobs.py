@@ -6,8 +6,8 @@ ones stay in the request.
 
 - ``registration.decide_many`` applies the decision in one transaction (all or nothing, exactly as
   ``services.decide_many``: the quota is checked for the whole batch), committing its checkpoint with it; the
-  decision mails then go out in chunks, each committing with its checkpoint. A job run again after its
-  worker died neither decides twice nor sends a mail twice.
+  decision mails then go to the outbox in chunks, each committing with its checkpoint. A job run again after
+  its worker died neither decides twice nor sends a mail twice.
 - ``registration.export_participants`` writes the CSV or XLSX file with progress as the rows are read; run
   again, it simply writes the file again.
 """
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from summit.core import jobs, tables
+from summit.events import roles
 from summit.events.models import Event
 from summit.registration import exports, services
 from summit.registration.models import Participant
@@ -53,15 +54,24 @@ def start_decision(*, event: Event, ids: list, status: str, reason: str, notify:
         )
 
 
-@jobs.job("registration.decide_many")
+def staff_of_the_event(job, user) -> bool:
+    """Only someone who may still see the event's participants sees a job about them, or its file."""
+    event = Event.objects.filter(pk=(job.args or {}).get("event")).first()
+    return event is not None and roles.can_accredit(user, event)
+
+
+@jobs.job("registration.decide_many", access=staff_of_the_event)
 def decide_many(ctx, *, event, ids, status, reason, notify, actor, base_url):
     event = Event.objects.get(pk=event)
     actor = get_user_model().objects.get(pk=actor)
     state = ctx.checkpoint
     total = len(ids)
     if "changed" not in state:
-        ctx.progress(0, total, message=_("Deciding…"))
         with transaction.atomic():
+            # Writing the job's own row first keeps it locked until this transaction ends (PostgreSQL): however
+            # long the decision takes, a sweep or another worker that would take the job over waits for the
+            # commit and then finds the heartbeat fresh, instead of starting the same decision again.
+            ctx.save(done=0, total=total, message=_("Deciding…"))
             outcome = services.decide_many(
                 event=event,
                 participant_ids=ids,
@@ -97,7 +107,7 @@ def decide_many(ctx, *, event, ids, status, reason, notify, actor, base_url):
         _("Moved up from the waitlist"): state["promoted"],
     }
     if notify:
-        counts[_("E-mails sent")] = len(changed)
+        counts[_("Decision e-mails")] = len(changed)
     return {"counts": counts}
 
 
@@ -120,7 +130,7 @@ def export_filename(event: Event, ext: str) -> str:
     return f"{event.slug}-participants-{stamp}.{ext}"
 
 
-@jobs.job("registration.export_participants")
+@jobs.job("registration.export_participants", access=staff_of_the_event)
 def export_participants(ctx, *, event, params, format):
     event = Event.objects.get(pk=event)
     queryset, _applied = services.filter_participants(event, params)

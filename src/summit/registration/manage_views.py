@@ -58,6 +58,16 @@ def _context(request, event, section: str, **extra) -> dict:
     }
 
 
+_FILTER_LABELS = {
+    "category": gettext_lazy("Category"),
+    "status": gettext_lazy("Status"),
+    "mode": gettext_lazy("Attendance"),
+    "country": gettext_lazy("Country"),
+    "organization": gettext_lazy("Organization"),
+    "q": gettext_lazy("Search"),
+}
+
+
 # --- participant list --------------------------------------------------------------------------------------
 
 
@@ -105,6 +115,10 @@ def participant_list(request, slug):
             decisions=_decisions(),
             params=request.GET,
             bulk_threshold=settings.BULK_JOB_THRESHOLD,
+            # "Apply to all matching": the list's own filters go with the form (checked again on POST), and
+            # only when they are valid; cancelled registrations cannot be decided on, so they are not counted.
+            filter_params=[(name, request.GET[name]) for name in _FILTER_LABELS if request.GET.get(name)],
+            decidable=None if error else queryset.exclude(status=Participant.CANCELLED).count(),
         ),
     )
 
@@ -124,8 +138,9 @@ def decide(request, slug):
             filters = {
                 k.removeprefix("filter-"): v for k, v in request.POST.items() if k.startswith("filter-")
             }
-            queryset, _applied = services.filter_participants(event, filters)
-            ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+            queryset, _applied = services.filter_participants(event, filters)  # bad filters: refused
+            decidable = queryset.exclude(status=Participant.CANCELLED)
+            ids = list(decidable.order_by("pk").values_list("pk", flat=True))
         else:
             ids = [as_id(i) for i in request.POST.getlist("ids")]
             if None in ids:
@@ -195,16 +210,6 @@ def participant_detail(request, slug, pk):
 
 
 # --- exports -----------------------------------------------------------------------------------------------
-
-
-_FILTER_LABELS = {
-    "category": gettext_lazy("Category"),
-    "status": gettext_lazy("Status"),
-    "mode": gettext_lazy("Attendance"),
-    "country": gettext_lazy("Country"),
-    "organization": gettext_lazy("Organization"),
-    "q": gettext_lazy("Search"),
-}
 
 
 def _export(request, slug, fmt: str):

@@ -28,7 +28,8 @@ participant_status_changed = DomainSignal(
     "participant_status_changed",
     arguments={
         "event": "the Event",
-        "changes": "list of StatusChange (participant, old status, new status), one per person, in id order",
+        "changes": "list of StatusChange (participant, old status, new status), one per person: the people "
+        "decided on (in id order), then those promoted from a category's waitlist",
         "actor": "the user who made the change (None for the system)",
         "base_url": "site address for links in mails, or None for SUMMIT_SITE_URL",
     },

@@ -160,3 +160,30 @@ def test_the_admin_lists_the_outbox_and_retries_a_failed_mail(client, settings):
     )
     row.refresh_from_db()
     assert row.state == "sent" and [m.to for m in django_mail.outbox] == [["wei@example.org"]]
+
+
+def test_a_slow_delivery_whose_claim_was_taken_over_does_not_send_the_rest_twice(real_commits, monkeypatch):
+    """A batch outlived its claim (a slow mail server): another worker took over the mails not sent yet. The
+    first worker sends only what is still its own, and the other worker's claim is left alone."""
+    with transaction.atomic():
+        first, second = send("Ana"), send("Bo")
+    taken_over = []
+
+    class SlowServer(FlakyBackend):
+        def send_messages(self, messages):
+            if not taken_over:  # while the first mail goes out, another worker claims the second one
+                OutboxMail.objects.filter(pk=second.pk).update(claimed_by="another-worker")
+                taken_over.append(second.pk)
+            return super().send_messages(messages)
+
+    monkeypatch.setattr(f"{__name__}.FlakyBackend", SlowServer)
+    OutboxMail.objects.filter(pk__in=[first.pk, second.pk]).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    counts = mail.deliver([first.pk, second.pk])
+
+    assert counts == {"sent": 1, "retry": 0, "failed": 0}
+    assert [m.to for m in django_mail.outbox] == [["ana@example.org"]]
+    second.refresh_from_db()
+    assert second.state == OutboxMail.PENDING and second.claimed_by == "another-worker"

@@ -37,12 +37,62 @@ def copy_to_accounts(apps, schema_editor):
         )
         for link in OldLink.objects.select_related("participant").iterator()
     )
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table in ("accounts_apitoken", "accounts_magiclink"):
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1)) FROM {table}"
-                )
+    _reset_sequences(schema_editor, "accounts_apitoken", "accounts_magiclink")
+
+
+def copy_back(apps, schema_editor):
+    """Migrating back: the tokens and links return to registration (a link to the user's participant record
+    in its event, as before)."""
+    ApiToken = apps.get_model("accounts", "ApiToken")
+    MagicLink = apps.get_model("accounts", "MagicLink")
+    OldToken = apps.get_model("registration", "ApiToken")
+    OldLink = apps.get_model("registration", "MagicLink")
+    Participant = apps.get_model("registration", "Participant")
+    OldToken.objects.bulk_create(
+        OldToken(
+            id=t.id,
+            event_id=t.event_id,
+            user_id=t.user_id,
+            name=t.name,
+            prefix=t.prefix,
+            token_hash=t.token_hash,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            revoked_at=t.revoked_at,
+        )
+        for t in ApiToken.objects.all().iterator()
+    )
+    people = dict(
+        ((event_id, user_id), pk)
+        for pk, event_id, user_id in Participant.objects.values_list("pk", "event_id", "user_id")
+    )
+    OldLink.objects.bulk_create(
+        OldLink(
+            id=link.id,
+            user_id=link.user_id,
+            participant_id=people.get((link.event_id, link.user_id)),
+            token_hash=link.token_hash,
+            created_at=link.created_at,
+            expires_at=link.expires_at,
+            used_at=link.used_at,
+        )
+        for link in MagicLink.objects.all().iterator()
+    )
+    _reset_sequences(schema_editor, "registration_apitoken", "registration_magiclink")
+    MagicLink.objects.all().delete()  # moved back, not copied: migrating forward again copies them once
+    ApiToken.objects.all().delete()
+
+
+def _reset_sequences(schema_editor, *tables):
+    """After rows were copied with their ids, PostgreSQL's sequences continue after the highest one."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
+                f" FROM {table}"
+            )
 
 
 class Migration(migrations.Migration):
@@ -52,7 +102,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(copy_to_accounts, migrations.RunPython.noop),
+        migrations.RunPython(copy_to_accounts, copy_back),
         migrations.RemoveField(model_name="magiclink", name="participant"),
         migrations.RemoveField(model_name="magiclink", name="user"),
         migrations.DeleteModel(name="ApiToken"),

@@ -66,7 +66,7 @@ def test_a_decision_on_everyone_matching_the_filters_runs_as_a_job(organizer_cli
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)  # one decision mail each
     assert job.result["counts"]["Changed to “Approved”"] == 8
     page = organizer_client.get(response["Location"]).content.decode()
-    assert "Changed to “Approved”" in page and "E-mails sent" in page
+    assert "Changed to “Approved”" in page and "Decision e-mails" in page
 
 
 def test_a_few_selected_participants_are_decided_at_once(organizer_client, event, categories):
@@ -206,3 +206,96 @@ def test_a_large_decision_through_the_api_answers_202_with_a_job_to_poll(
     )[1]
     assert client.get(f"/api/jobs/{body['id']}", HTTP_AUTHORIZATION=f"Bearer {elsewhere}").status_code == 404
     assert client.get("/api/jobs/not-a-uuid", **auth).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_longer_than_the_stale_time_is_not_started_again_while_it_runs(
+    real_commits, monkeypatch, settings
+):
+    """The sweep finds the job's heartbeat old while its one long decision transaction runs. It must wait for
+    that transaction rather than hand the job to another worker, which would make the first one's decision
+    roll back and start it all again (endlessly, for a decision that always takes that long)."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    event = make_event("long")
+    organizer = make_staff(event)
+    people = applicants(event, make_standard_categories(event)["company"], 6)
+    settings.JOB_STALE_SECONDS = 1
+    decided = []
+    real_decide = services.decide_many
+
+    def slow_decide(**kw):
+        decided.append(1)
+        outcome = real_decide(**kw)
+        time.sleep(2.5)  # a decision on thousands of people, holding its locks
+        return outcome
+
+    monkeypatch.setattr(services, "decide_many", slow_decide)
+    with monkeypatch.context() as m:
+        m.setattr(core_jobs, "submit", lambda *a, **k: None)  # queued only: the test runs it below
+        job = jobs.start_decision(
+            event=event,
+            ids=[p.pk for p in people],
+            status="approved",
+            reason="",
+            notify=False,
+            actor=organizer,
+            base_url=None,
+        )
+
+    def sweep_meanwhile():
+        time.sleep(1.5)  # the heartbeat is older than the stale time now
+        try:
+            core_jobs.sweep()
+        finally:
+            connection.close()
+
+    sweeper = threading.Thread(target=sweep_meanwhile)
+    sweeper.start()
+    core_jobs.run(job.pk)
+    sweeper.join(30)
+
+    job.refresh_from_db()
+    assert job.state == Job.SUCCEEDED
+    assert len(decided) == 1  # the decision ran once, never rolled back and started again
+    assert AuditEntry.objects.filter(action="participant.approved").count() == 6
+
+
+def test_apply_to_all_matching_follows_the_lists_filters_and_leaves_cancelled_people_out(
+    organizer_client, event, categories
+):
+    applicants(event, categories["company"], 2)
+    make_participant(event, categories["company"], email="gone@example.org", status="cancelled")
+    make_participant(event, categories["research"], email="other@example.org")
+    page = organizer_client.get(reverse("manage:participants", args=[event.slug]) + "?category=company")
+    html = page.content.decode()
+    assert "All 2 participants that match the filters" in html  # the cancelled registration is not counted
+    assert 'name="filter-category" value="company"' in html
+
+    organizer_client.post(
+        decide_url(event), {"scope": "matching", "filter-category": "company", "action": "approved"}
+    )
+    statuses = dict(Participant.objects.values_list("email", "status"))
+    assert statuses["gone@example.org"] == "cancelled" and statuses["other@example.org"] == "submitted"
+    assert [statuses[f"a{i}@example.org"] for i in range(2)] == ["approved", "approved"]
+
+
+def test_with_filters_that_do_not_work_there_is_nothing_to_apply_to_everyone(
+    organizer_client, event, categories
+):
+    applicants(event, categories["company"], 6)
+    html = organizer_client.get(
+        reverse("manage:participants", args=[event.slug]) + "?status=nonsense"
+    ).content.decode()
+    assert 'value="matching"' not in html  # the list shows an error and 0 matches: no "all matching" choice
+
+    response = organizer_client.post(
+        decide_url(event),
+        {"scope": "matching", "filter-status": "nonsense", "action": "rejected"},
+        follow=True,
+    )
+    assert "Unknown status" in response.content.decode()
+    assert not Participant.objects.filter(status="rejected").exists() and not Job.objects.exists()
