@@ -71,9 +71,8 @@ class Pool:
         """The holds waiting for ``row``, first in line first (a queryset ordered by position, then id)."""
         raise NotImplementedError
 
-    def admit(self, hold, row, *, now, actor, **context) -> bool:
-        """Give ``hold`` the place it waited for and save it; return whether it now takes one of the row's
-        places (an applicant moved back to review does not)."""
+    def admit(self, hold, row, *, now, actor, **context) -> None:
+        """Give ``hold`` the place it waited for (or, for an applicant, the next step towards one) and save it."""
         raise NotImplementedError
 
     def full(self, rows: list, **context) -> Full:
@@ -168,11 +167,7 @@ def reserve(
         with write_transaction():
             locked = lock(pool.model.objects.filter(pk__in=[r.pk for r in rows]))
             result = _place(pool, locked, hold, want, join_waitlist, context)
-            if idempotency_key is not None:
-                owner, key, fingerprint = idempotency_key
-                idempotency.remember(
-                    owner=owner, key=key, fingerprint=fingerprint, result={"ids": [h.pk for h in result]}
-                )
+            _remember(idempotency_key, result)
         return Reservation(holds=result)
 
     if idempotency_key is None:
@@ -180,11 +175,25 @@ def reserve(
     return once(idempotency_key, attempt, lambda stored: _replay(pool, stored))
 
 
-def _place(pool, locked, hold, want, join_waitlist, context) -> list:
-    taken = pool.taken(locked)
-    full = [row for row in locked if not fits(pool.limit(row), taken.get(row.pk, 0), want)]
+def _full_rows(pool, rows, want, join_waitlist, context) -> list:
+    """The rows of ``rows`` without ``want`` free places; raises ``pool.full`` unless the caller waits."""
+    taken = pool.taken(rows)
+    full = [row for row in rows if not fits(pool.limit(row), taken.get(row.pk, 0), want)]
     if full and not join_waitlist:
         raise pool.full(full, **context)
+    return full
+
+
+def _remember(idempotency_key, holds) -> None:
+    if idempotency_key is not None:
+        owner, key, fingerprint = idempotency_key
+        idempotency.remember(
+            owner=owner, key=key, fingerprint=fingerprint, result={"ids": [h.pk for h in holds]}
+        )
+
+
+def _place(pool, locked, hold, want, join_waitlist, context) -> list:
+    full = _full_rows(pool, locked, want, join_waitlist, context)
     holds = []
     for row in locked:
         if full:
@@ -197,10 +206,7 @@ def _place(pool, locked, hold, want, join_waitlist, context) -> list:
 def _reserve_without_lock(pool, rows, hold, want, join_waitlist, idempotency_key, context) -> Reservation:
     """The broken version, for race tests only (``locking_enabled`` off): count now, write later."""
     fresh = list(pool.model.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk"))
-    taken = pool.taken(fresh)
-    full = [row for row in fresh if not fits(pool.limit(row), taken.get(row.pk, 0), want)]
-    if full and not join_waitlist:
-        raise pool.full(full, **context)
+    full = _full_rows(pool, fresh, want, join_waitlist, context)
     time.sleep(race_window.get())
     with transaction.atomic():
         holds = []
@@ -211,11 +217,7 @@ def _reserve_without_lock(pool, rows, hold, want, join_waitlist, idempotency_key
                 holds.append(hold(row, WAITLISTED, row.waitlist_seq))
             else:
                 holds.append(hold(row, HELD, None))
-        if idempotency_key is not None:
-            owner, key, fingerprint = idempotency_key
-            idempotency.remember(
-                owner=owner, key=key, fingerprint=fingerprint, result={"ids": [h.pk for h in holds]}
-            )
+        _remember(idempotency_key, holds)
     return Reservation(holds=holds)
 
 

@@ -176,7 +176,8 @@ def get_session(event: Event, session_id) -> Session:
 
 
 def onsite_taken(session: Session) -> int:
-    return Booking.objects.filter(session=session, status=Booking.BOOKED, mode=Booking.ONSITE).count()
+    """Seats booked in ``session``, counted as the seat pool counts them."""
+    return SESSION_SEATS.taken([session]).get(session.pk, 0)
 
 
 def with_counts(queryset):
@@ -622,7 +623,7 @@ class SessionSeats(capacity.Pool):
             .order_by("waitlist_position", "pk")
         )
 
-    def admit(self, booking, session, *, now, actor, base_url=None):
+    def admit(self, booking, session, *, now, actor, base_url=None) -> None:
         booking.status = Booking.BOOKED
         booking.mode = Booking.ONSITE
         booking.waitlist_position = None
@@ -636,7 +637,6 @@ class SessionSeats(capacity.Pool):
             data={"session": session.pk, "participant": booking.participant_id},
         )
         _send_promoted_mail(booking, session, base_url=base_url)
-        return True
 
 
 SESSION_SEATS = SessionSeats()

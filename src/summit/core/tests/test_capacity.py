@@ -74,7 +74,6 @@ class RoomNights(capacity.Pool):
     def admit(self, stay, night, *, now, actor):
         stay.status, stay.position = capacity.HELD, None
         stay.save(update_fields=["status", "position"])
-        return True
 
 
 ROOM_NIGHTS = RoomNights()

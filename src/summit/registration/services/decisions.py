@@ -19,7 +19,13 @@ from summit.core.locking import unit_of_work, write_transaction
 from summit.events.models import Event
 from summit.registration.models import Participant
 from summit.registration.services.links import send_status_mail
-from summit.registration.services.quota import CATEGORY_QUOTA, lock_registrations, onsite_full, promote
+from summit.registration.services.quota import (
+    CATEGORY_QUOTA,
+    lock_registrations,
+    onsite_full,
+    promote,
+    promotions,
+)
 from summit.registration.signals import StatusChange, participant_mode_changed, participant_status_changed
 
 DECISION_STATUSES = {Participant.APPROVED, Participant.REJECTED, Participant.WAITLISTED}
@@ -135,7 +141,7 @@ def decide_many(
             changes.append(StatusChange(p, old, status))
             if freed:
                 outcome.promoted += promote(p.category, exclude=ids, actor=actor, base_url=base_url)
-        changes += [StatusChange(w, w.promoted_from, w.status) for w in outcome.promoted]
+        changes += promotions(outcome.promoted)
         if changes:
             outcome.reactions = participant_status_changed.send(
                 event=event, changes=changes, actor=actor, base_url=base_url
@@ -192,8 +198,7 @@ def cancel(*, participant: Participant, actor, reason: str = "", base_url=None) 
         promoted = promote(participant.category, actor=actor, base_url=base_url) if freed else []
         participant_status_changed.send(
             event=participant.event,
-            changes=[StatusChange(participant, old, participant.status)]
-            + [StatusChange(w, w.promoted_from, w.status) for w in promoted],
+            changes=[StatusChange(participant, old, participant.status)] + promotions(promoted),
             actor=actor,
             base_url=base_url,
         )
@@ -264,7 +269,7 @@ def switch_mode(*, participant: Participant, mode: str, actor, base_url=None) ->
             actor=actor,
             base_url=base_url,
         )
-        changes = [StatusChange(w, w.promoted_from, w.status) for w in promoted]
+        changes = promotions(promoted)
         if participant.status != old_status:
             changes.insert(0, StatusChange(participant, old_status, participant.status))
         if changes:

@@ -16,6 +16,7 @@ from summit.core import audit, capacity
 from summit.core.locking import lock_all
 from summit.registration.models import Category, Participant
 from summit.registration.services.links import send_status_mail
+from summit.registration.signals import StatusChange
 
 
 class CategoryQuota(capacity.Pool):
@@ -47,7 +48,7 @@ class CategoryQuota(capacity.Pool):
             .order_by("waitlist_position", "pk")
         )
 
-    def admit(self, participant, category, *, now, actor, base_url=None):
+    def admit(self, participant, category, *, now, actor, base_url=None) -> None:
         old = participant.status
         participant.status = Participant.SUBMITTED if category.needs_approval else Participant.APPROVED
         participant.waitlist_position = None
@@ -64,7 +65,6 @@ class CategoryQuota(capacity.Pool):
             data={"from": old, "to": participant.status},
         )
         send_status_mail(participant, template="registration/mail/promoted", base_url=base_url)
-        return participant.status == Participant.APPROVED
 
 
 CATEGORY_QUOTA = CategoryQuota()
@@ -106,7 +106,13 @@ def promote(
     category: Category, *, places: int = 1, exclude=(), actor=None, base_url=None
 ) -> list[Participant]:
     """Give ``places`` freed on-site places to the first on the category's waitlist (the caller holds the
-    category's lock); ``exclude`` are people decided in the same change, who must not come straight back."""
+    category's lock); ``exclude`` are people decided in the same change, who must not come straight back.
+    Each promoted person carries ``promoted_from`` (their status before), for :func:`promotions`."""
     return capacity.promote(
         CATEGORY_QUOTA, category, places=places, exclude=exclude, actor=actor, base_url=base_url
     )
+
+
+def promotions(promoted: list[Participant]) -> list[StatusChange]:
+    """The status changes of people :func:`promote` moved up, as ``participant_status_changed`` sends them."""
+    return [StatusChange(p, p.promoted_from, p.status) for p in promoted]
