@@ -1,6 +1,6 @@
 """Seat rush benchmark: thousands of participants book one session the moment booking opens.
 
-    .venv/bin/python benchmarks/seat_rush.py [--quick]
+    .venv/bin/python benchmarks/seat_rush.py [--quick] [--kill-workers N]
 
 Serves Summit exactly as docs/operations.md says production does (gunicorn, ``src/summit/gunicorn.conf.py``,
 sync workers), started by this script against a fresh database: SQLite in a temporary SUMMIT_VAR_DIR
@@ -19,9 +19,21 @@ One asyncio process (a minimal HTTP/1.1 client on asyncio streams) keeps 64 requ
   waitlist    the first 200 who missed out (by answer time) join the waitlist, then 100 of the booked
               cancel at once: exactly the 100 earliest waitlist positions must be promoted, once each, and
               the rest keep their order.
-Counters: oversold, lost (a 2xx whose booking is not stored), duplicate, unacked (a stored booking nobody
-was told about), errors (5xx, timeouts, refused connections, unexpected answers), waitlist_out_of_order.
+Counters: oversold, lost (a 2xx whose booking is not stored), duplicate (two active bookings of one person,
+or a stored key whose booking is another one), unacked (a stored booking nobody was told about, or one its
+key does not return), errors (5xx, timeouts, refused connections, unexpected answers), waitlist_out_of_order.
 The script exits non-zero when a counter is not zero (``--strict``: also when a speed target is missed).
+
+``--kill-workers N`` is the crash test: during the rush, N gunicorn workers (children of the master, read
+from /proc) are killed with SIGKILL, spread over the part of it that sells the seats (after 1/(N+1),
+2/(N+1), ... of as many answers as there are seats), where a crash can fall between a booking's commit and
+its answer; the master starts new ones. A client whose connection drops (reset, or closed before a whole answer) sends the same
+request again, same idempotency key, up to 5 times with a growing pause: a retry of a booking that was
+committed before the kill must answer 200 with that stored booking, one that was not must book (201) or
+answer full as any other attempt. ``errors`` then counts everything but the drops the retries recovered.
+The summary line is labelled ``sqlite-kill`` / ``postgresql-kill`` and carries ``killed``, ``retried``
+(requests that needed a retry) and ``replayed`` (retries answered from a booking stored before the kill);
+speed targets are not checked in this mode, ``--strict`` fails when fewer than N workers were killed.
 """
 
 from __future__ import annotations
@@ -73,6 +85,13 @@ def parse_args(argv=None):
         "--profile",
         metavar="FILE",
         help="run the server under py-spy (on PATH or PY_SPY) and write its collapsed stacks to FILE",
+    )
+    parser.add_argument(
+        "--kill-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="kill -9 N gunicorn workers during the rush; clients retry dropped requests with the same key",
     )
     parser.add_argument("--strict", action="store_true", help="also exit non-zero when a target is missed")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
@@ -131,6 +150,7 @@ class Answer:
     started: float
     ended: float
     error: str = ""
+    tries: int = 1  # more than one: the connection dropped and the same request was sent again
 
     @property
     def ms(self) -> float:
@@ -145,6 +165,7 @@ class Tally:
     unacked: int = 0
     errors: int = 0
     waitlist_out_of_order: int = 0
+    killed: int = 0
     notes: list[str] = field(default_factory=list)
 
     def error(self, what: str, count: int = 1) -> None:
@@ -243,8 +264,14 @@ def measure(args, label: str, var_dir: Path, server_env: dict) -> int:
     server = start_server(server_env, log_path, f"http://127.0.0.1:{port}", profile=args.profile)
     workers = server_env.get("SUMMIT_WORKERS") or str(2 * os.cpu_count())
     tally = Tally()
+    killer = None
+    if args.kill_workers:
+        if server.profiled:
+            raise SystemExit("--kill-workers and --profile do not go together")
+        # Only a booking that commits can be lost or left unanswered: the kills fall while seats are sold.
+        killer = Killer(server.pid, args.kill_workers, int(workers), min(args.seats, args.participants))
     try:
-        phases = asyncio.run(drive(f"http://127.0.0.1:{port}", data, args, tally))
+        phases = asyncio.run(drive(f"http://127.0.0.1:{port}", data, args, tally, killer))
         phases["load"] = load
     finally:
         stop_server(server)
@@ -443,7 +470,55 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
+class Killer:
+    """Kills ``count`` workers of the gunicorn master ``master`` with SIGKILL as the answers come in: after
+    1/(count+1), 2/(count+1), ... of ``span`` answers. It takes the oldest living worker each time (one that
+    has booted and is serving, not one the master has just started in place of the last one killed)."""
+
+    def __init__(self, master: int, count: int, workers: int, span: int):
+        self.master, self.count, self.workers, self.total = master, count, workers, span
+        self.killed: list[int] = []
+
+    def workers_now(self) -> list[int]:
+        """The master's children, oldest first (by start time, field 22 of /proc/<pid>/stat)."""
+        children = Path(f"/proc/{self.master}/task/{self.master}/children")
+        found = []
+        for pid in children.read_text().split():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            found.append((int(stat.rsplit(")", 1)[1].split()[19]), int(pid)))
+        return [pid for _started, pid in sorted(found)]
+
+    def progress(self, done: int) -> None:
+        due = self.total and len(self.killed) < self.count
+        if due and done >= self.total * (len(self.killed) + 1) / (self.count + 1):
+            for pid in self.workers_now():
+                if pid not in self.killed:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        continue
+                    self.killed.append(pid)
+                    return
+
+    async def respawned(self, timeout: float = 60.0) -> bool:
+        """Whether the master is back to its number of workers (none of them a killed one) within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            living = set(self.workers_now())
+            if len(living) == self.workers and not living & set(self.killed):
+                return True
+            await asyncio.sleep(0.2)
+        return False
+
+
 # --- the client ----------------------------------------------------------------------------------------------
+
+# A connection that drops before a whole answer came (the worker died): the request is sent again.
+DROPPED = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, asyncio.IncompleteReadError)
+RETRIES = 5
 
 
 class Http:
@@ -482,26 +557,43 @@ class Http:
             writer.close()
 
 
-async def fire(http: Http, jobs: list[tuple], concurrency: int, origin: float) -> list[Answer]:
-    """Send ``jobs`` (method, path, headers, body bytes or None), ``concurrency`` in flight at any time."""
+async def fire(
+    http: Http, jobs: list[tuple], concurrency: int, origin: float, killer: Killer | None = None
+) -> list[Answer]:
+    """Send ``jobs`` (method, path, headers, body bytes or None), ``concurrency`` in flight at any time. A
+    dropped connection sends the same bytes (so the same idempotency key) again, at most ``RETRIES`` times;
+    ``killer`` hears how many answers came so far."""
     results: list[Answer] = []
     queue = iter(enumerate([http.encode(*job) for job in jobs]))
+
+    async def send(request: bytes) -> tuple[int, bytes, int]:
+        for attempt in range(RETRIES + 1):
+            try:
+                async with asyncio.timeout(http.timeout):
+                    status, payload = await http.send(request)
+                return status, payload, attempt + 1
+            except DROPPED:
+                if attempt == RETRIES:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt * (1 + secrets.randbelow(100) / 100))
+        raise AssertionError("unreachable")
 
     async def worker():
         for index, request in queue:
             started = time.perf_counter()
             try:
-                async with asyncio.timeout(http.timeout):
-                    status, payload = await http.send(request)
+                status, payload, tries = await send(request)
                 ended = time.perf_counter()
                 try:
                     parsed = json.loads(payload) if payload else None
                 except ValueError:
                     parsed = payload[:200]
-                results.append(Answer(index, status, parsed, started - origin, ended - origin))
+                results.append(Answer(index, status, parsed, started - origin, ended - origin, tries=tries))
             except Exception as exc:  # noqa: BLE001 - timeouts, refused and reset connections are counted
                 ended = time.perf_counter()
                 results.append(Answer(index, None, None, started - origin, ended - origin, repr(exc)))
+            if killer:
+                killer.progress(len(results))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     results.sort(key=lambda a: a.index)
@@ -516,7 +608,7 @@ def booking_job(session: int, token: str, *, join_waitlist: bool = False) -> tup
     return ("POST", f"/api/events/{SLUG}/sessions/{session}/bookings", headers, body)
 
 
-async def drive(base: str, data: dict, args, tally: Tally) -> dict:
+async def drive(base: str, data: dict, args, tally: Tally, killer: Killer | None = None) -> dict:
     http = Http(base)
     phases = {}
     # Warm-up: every worker imports and connects, and runs the booking path once (another session).
@@ -529,7 +621,7 @@ async def drive(base: str, data: dict, args, tally: Tally) -> dict:
         args.concurrency,
         time.perf_counter(),
     )
-    tally.error("warm-up bookings", sum(1 for a in warm if a.status != 201))
+    tally.error("warm-up bookings", sum(1 for a in warm if not acknowledged_status(a)))
 
     origin = time.perf_counter()
     cpu = time.process_time()
@@ -542,8 +634,13 @@ async def drive(base: str, data: dict, args, tally: Tally) -> dict:
     jobs = [booking_job(data["session"], t) for t in data["tokens"]]
     origin = time.perf_counter()
     cpu = time.process_time()
-    phases["rush"] = await fire(http, jobs, args.concurrency, origin)
+    phases["rush_keys"] = [json.loads(job[3])["idempotency_key"] for job in jobs]
+    phases["rush"] = await fire(http, jobs, args.concurrency, origin, killer)
     phases["client_cpu_rush"] = (time.process_time() - cpu) / len(jobs)
+    if killer:
+        tally.killed = len(killer.killed)
+        if not await killer.respawned():
+            tally.error("the master did not start new workers in place of the killed ones")
 
     # Waitlist: the first who missed out (by answer time) join, then some of the booked cancel at once.
     missed = sorted(
@@ -558,7 +655,7 @@ async def drive(base: str, data: dict, args, tally: Tally) -> dict:
     phases["waitlist_before"] = await asyncio.to_thread(waitlist_snapshot, data["session"])
 
     booked = sorted(
-        (a for a in phases["rush"] if is_booked(a.status, a.body, data["session"])),
+        (a for a in phases["rush"] if is_booked(a, data["session"])),
         key=lambda a: a.ended,
     )[: args.cancel]
     phases["cancellers"] = [(a.index, a.body["id"]) for a in booked]
@@ -576,9 +673,17 @@ async def drive(base: str, data: dict, args, tally: Tally) -> dict:
     return phases
 
 
-def is_booked(status, body, session: int) -> bool:
+def acknowledged_status(answer: Answer) -> bool:
+    """201; or 200, the first result of a retried request (its first attempt committed, then the connection
+    dropped). A 200 to a first attempt would mean its fresh key was seen before."""
+    return answer.status == 201 or (answer.status == 200 and answer.tries > 1)
+
+
+def is_booked(answer: Answer, session: int) -> bool:
+    """201 booked; or 200 with the booking a first attempt stored before its connection dropped."""
+    body = answer.body
     return (
-        status == 201
+        acknowledged_status(answer)
         and isinstance(body, dict)
         and isinstance(body.get("id"), int)
         and body.get("session") == session
@@ -649,12 +754,10 @@ def acknowledged(answers: list[Answer], participants: list[int], predicate, tall
 def check_rush(data: dict, phases: dict, seats: int, tally: Tally) -> None:
     session, participants = data["session"], data["participants"]
     rush = phases["rush"]
-    odd = Counter(
-        describe(a) for a in rush if not (is_booked(a.status, a.body, session) or is_full(a.status, a.body))
-    )
+    odd = Counter(describe(a) for a in rush if not (is_booked(a, session) or is_full(a.status, a.body)))
     for what, count in odd.items():
         tally.error(f"rush answer {what}", count)
-    acked = acknowledged(rush, participants, lambda a: is_booked(a.status, a.body, session), tally, "rush")
+    acked = acknowledged(rush, participants, lambda a: is_booked(a, session), tally, "rush")
     phases["rush_acked"] = acked
     # Stored state before the waitlist phase: the rush's bookings are those not on the waitlist then.
     waitlisted = {row[0] for row in phases["waitlist_before"]}
@@ -672,10 +775,39 @@ def check_rush(data: dict, phases: dict, seats: int, tally: Tally) -> None:
             tally.add("unacked", 1, f"booking {row['pk']} stored but nobody was told")
     stored_rush = sum(1 for r in rows if r["promoted_at"] is None)
     phases["stored_rush"] = stored_rush
+    check_rush_keys(data, phases, rows, tally)
     tally.add("oversold", max(0, stored_rush - seats), f"{stored_rush} bookings stored for {seats} seats")
     fulls = sum(1 for a in rush if is_full(a.status, a.body))
     if len(acked) < seats and fulls:
         tally.error(f"'full' answered while {seats - len(acked)} seats were free", fulls)
+
+
+def check_rush_keys(data: dict, phases: dict, rows: list[dict], tally: Tally) -> None:
+    """Each rushing participant sent one key: at most one booking each, and the key stored exactly with it
+    (a key without its booking, or a booking its key does not return, would answer a retry wrongly)."""
+    from summit.core.models import IdempotencyKey
+
+    twice = Counter(r["participant_id"] for r in rows)
+    tally.add("duplicate", sum(c - 1 for c in twice.values() if c > 1), "two bookings of one participant")
+    booking_of = {r["participant_id"]: r["pk"] for r in rows}
+    keys = {
+        f"participant:{pk}": key for pk, key in zip(data["participants"], phases["rush_keys"], strict=True)
+    }
+    stored = {
+        owner: result.get("id") if isinstance(result, dict) else None
+        for owner, key, result in IdempotencyKey.objects.filter(
+            owner__in=list(keys), key__in=list(keys.values())
+        ).values_list("owner", "key", "result")
+        if keys[owner] == key
+    }
+    for participant in data["participants"]:
+        booking, kept = booking_of.get(participant), stored.get(f"participant:{participant}")
+        if booking is None and kept is not None:
+            tally.add("lost", 1, f"key of participant {participant} stored without its booking {kept}")
+        elif booking is not None and kept is None:
+            tally.add("unacked", 1, f"booking {booking} stored without its key")
+        elif booking != kept:
+            tally.add("duplicate", 1, f"key of participant {participant} names {kept}, stored is {booking}")
 
 
 def check_waitlist(data: dict, phases: dict, seats: int, tally: Tally) -> None:
@@ -685,7 +817,7 @@ def check_waitlist(data: dict, phases: dict, seats: int, tally: Tally) -> None:
     def joined(answer):
         body = answer.body
         return (
-            answer.status == 201
+            acknowledged_status(answer)
             and isinstance(body, dict)
             and isinstance(body.get("id"), int)
             and body.get("status") == "waitlisted"
@@ -784,7 +916,7 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
     ceiling = throughput(phases["ceiling"])
     rate = throughput(rush)
     start = min(a.started for a in rush)
-    booked = [a for a in rush if is_booked(a.status, a.body, data["session"])]
+    booked = [a for a in rush if is_booked(a, data["session"])]
     sold_out = max((a.ended for a in booked), default=0.0) - start
     booking_rate = len(booked) / sold_out if sold_out > 0 else 0.0
     latencies = [a.ms for a in rush]
@@ -802,6 +934,10 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
     )
     print(f"{'workload':<44}{'raw':>12}{'summit':>12}{'ratio':>8}{'target':>12}  result")
     target_ratio = TARGET_RATIO[label]
+
+    def verdict(ok: bool) -> str:  # killed workers cost speed: the crash test checks correctness only
+        return "(crash)" if args.kill_workers else "PASS" if ok else "FAIL"
+
     rows = [
         (
             "booking attempts/s (whole rush)",
@@ -809,7 +945,7 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
             f"{rate:.1f}/s",
             f"{ratio:.2f}",
             f">= {target_ratio}",
-            "PASS" if ratio >= target_ratio else "FAIL",
+            verdict(ratio >= target_ratio),
         ),
         (f"bookings/s until sold out ({sold_out * 1000:.0f} ms)", "", f"{booking_rate:.1f}/s", "", "", ""),
         (
@@ -827,7 +963,7 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
             f"{p99:.0f}ms",
             "",
             f"<= {TARGET_P99_MS}ms",
-            "PASS" if p99 <= TARGET_P99_MS else "FAIL",
+            verdict(p99 <= TARGET_P99_MS),
         ),
         (
             "  p50/p99 of 201 booked",
@@ -859,10 +995,27 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
         f"stored seats={phases['stored_rush']}; waitlist joined={len(phases['waitlist_before'])} "
         f"cancelled={phases['cancelled']} promoted={phases['promoted']}"
     )
+    retried = [a for a in rush if a.tries > 1]
+    replayed = sum(1 for a in retried if a.status == 200 and is_booked(a, data["session"]))
+    if args.kill_workers:
+        print(
+            f"crash: killed {tally.killed} of {args.kill_workers} workers during the rush; {len(retried)} "
+            f"requests retried after a dropped connection ({sum(a.tries - 1 for a in retried)} retries), "
+            f"{replayed} of them answered with the booking stored before the kill"
+        )
     for note in tally.notes[:20]:
         print(f"  ! {note}")
     counters = tally.counters()
     print("correctness: " + " ".join(f"{k}={v}" for k, v in counters.items()))
+    if args.kill_workers:
+        print(
+            f"seat_rush {label}-kill: killed={tally.killed} attempts={len(rush)} rate={rate:.1f}/s "
+            f"retried={len(retried)} replayed={replayed} p50={p50:.0f}ms p99={p99:.0f}ms "
+            + " ".join(f"{k}={v}" for k, v in counters.items())
+        )
+        if tally.killed < args.kill_workers:
+            print(f"killed {tally.killed} workers, not {args.kill_workers}")
+        return 1 if any(counters.values()) or tally.killed < args.kill_workers else 0
     targets_ok = ratio >= target_ratio and p99 <= TARGET_P99_MS
     if not targets_ok:
         missed = []
