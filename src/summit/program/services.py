@@ -204,9 +204,13 @@ def active_bookings(participant: Participant):
 # --- booking ------------------------------------------------------------------------------------------------
 
 
-def _check_bookable(session: Session, participant: Participant, mode: str) -> None:
+def _check_same_event(session: Session, participant: Participant) -> None:
     if session.event_id != participant.event_id:
         raise NotFound(_("There is no such session in this event."), code="session_not_found")
+
+
+def _check_bookable(session: Session, participant: Participant, mode: str) -> None:
+    _check_same_event(session, participant)
     if session.status == Session.CANCELLED:
         raise Conflict(_("This session has been cancelled."), code="session_cancelled")
     if participant.status != Participant.APPROVED:
@@ -298,27 +302,36 @@ def book(
 
     This is the hot path of a seat rush, so it reads as little as it can: the person's active bookings
     (one light query) answer "already booked", "time conflict" and, with the seat count, "full" without a
-    write lock. A key seen before always shows up as an active booking in this session, so the key table is
-    only read then; a key reused for another request is caught when it is stored.
+    write lock. A key seen before always left a booking of this person in this session (active, or
+    cancelled since), and the same query tells whether there is one, so the key table is only read then; a
+    key reused for another request is caught when it is stored.
+
+    A repeated request gets the first result before any rule is checked again: a client whose answer was
+    lost (the server died after the commit, the connection dropped) sends the same request with the same key
+    and is told about the booking it has, even when the seats have gone, the booking was cancelled or the
+    session is over meanwhile.
     """
     key = idempotency.clean_key(idempotency_key)
     mode = _clean_mode(mode)
     owner = f"participant:{participant.pk}"
     fingerprint = f"book:{session.pk}:{mode}:{int(bool(join_waitlist))}:{replace.pk if replace else ''}"
-    _check_bookable(session, participant, mode)
+    _check_same_event(session, participant)
     if replace is not None and replace.participant_id != participant.pk:
         raise NotFound(_("There is no such booking."), code="booking_not_found")
 
     if not locking_enabled.get():
+        _check_bookable(session, participant, mode)
         return _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint)
 
     if getattr(session, "held_for", None) == participant.pk:
-        held, seats_taken = session.held_by, session.seats_taken  # read by get_session_for_booking
+        # Read by get_session_for_booking.
+        held, seats_taken, cancelled_here = session.held_by, session.seats_taken, session.cancelled_here
     else:
-        held, seats_taken, _online = _held_and_counts(participant, session)
-    replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
+        held, seats_taken, _online, cancelled_here = _held_and_counts(participant, session)
+    replayed = _replay_if_held(session, held, cancelled_here, owner=owner, key=key, fingerprint=fingerprint)
     if replayed is not None:
         return replayed
+    _check_bookable(session, participant, mode)
     _check_overlaps(session, held, replace)
     if mode == Booking.ONSITE and not join_waitlist and replace is None:
         # Full already: answer without taking the write lock (core/capacity.py).
@@ -345,12 +358,14 @@ def book(
                 for one in locked.values():
                     one.event = session.event
                 session = locked[session.pk]
-            # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
-            _check_bookable(session, participant, mode)
-            held, seats_taken, online_count = _held_and_counts(participant, session)
-            replayed = _replay_if_held(session, held, owner=owner, key=key, fingerprint=fingerprint)
+            held, seats_taken, online_count, cancelled_here = _held_and_counts(participant, session)
+            replayed = _replay_if_held(
+                session, held, cancelled_here, owner=owner, key=key, fingerprint=fingerprint
+            )
             if replayed is not None:  # the same request committed while this one waited for the lock
                 return replayed
+            # The person may have changed meanwhile (cancelled, gone online, booked elsewhere).
+            _check_bookable(session, participant, mode)
             if replace is not None:
                 replace = next((b for b in held if b.pk == replace.pk), None)
                 if replace is None:
@@ -366,7 +381,7 @@ def book(
                     replace, locked[replace.session_id], actor=actor, base_url=base_url, reason="switched"
                 )
                 # Cancelling may have freed (and promoted into) a place of this very session.
-                _held_again, seats_taken, online_count = _held_and_counts(participant, session)
+                _held_again, seats_taken, online_count, _cancelled = _held_and_counts(participant, session)
             status = _status_for(
                 session, mode, join_waitlist=join_waitlist, seats_taken=seats_taken, online_count=online_count
             )
@@ -388,6 +403,8 @@ _HELD_JOIN = (
 )
 _HELD_ORDER = ' ORDER BY h."start", b.id'
 _TAKEN = "(SELECT count(*) FROM {booking} c WHERE c.session_id = %s AND c.status = %s AND c.mode = %s)"
+# Whether the person has a cancelled booking of the session: a request repeated after it was cancelled.
+_CANCELLED_HERE = "EXISTS (SELECT 1 FROM {booking} x WHERE x.participant_id = %s AND x.session_id = {here} AND x.status = %s)"
 
 
 def _sql(text: str) -> str:
@@ -451,16 +468,19 @@ def _lock_fresh(session: Session, participant: Participant) -> Session:
     return fresh
 
 
-def _held_and_counts(participant: Participant, session: Session) -> tuple[list[Booking], int, int]:
-    """The person's active bookings (each with its session, in start order), and the seats and online places
-    taken in ``session``, in one statement. Under the locks both are current: every change to the session's
-    bookings holds the session's lock, and every booking of the person holds the person's."""
+def _held_and_counts(participant: Participant, session: Session) -> tuple[list[Booking], int, int, bool]:
+    """The person's active bookings (each with its session, in start order), the seats and online places
+    taken in ``session``, and whether the person has a cancelled booking of it, in one statement. Under the
+    locks all are current: every change to the session's bookings holds the session's lock, and every
+    booking of the person holds the person's."""
     found = rows.fetch(
         _sql(
             "SELECT {{columns}}, b.id, b.status, b.mode, "
             + _TAKEN
             + ", "
             + _TAKEN
+            + ", "
+            + _CANCELLED_HERE.replace("{here}", "%s")
             + " FROM {participant} p "
             + _HELD_JOIN
             + " WHERE p.id = %s"
@@ -469,6 +489,9 @@ def _held_and_counts(participant: Participant, session: Session) -> tuple[list[B
         [
             *_taken_params(session.pk, Booking.ONSITE),
             *_taken_params(session.pk, Booking.ONLINE),
+            participant.pk,
+            session.pk,
+            Booking.CANCELLED,
             *_held_params(participant.pk),
             participant.pk,
         ],
@@ -477,14 +500,15 @@ def _held_and_counts(participant: Participant, session: Session) -> tuple[list[B
     )
     if not found:
         raise NotFound(_("The token's user is not a participant of this event."), code="not_a_participant")
-    return _held_from(participant, found, 0), found[0][4], found[0][5]
+    return _held_from(participant, found, 0), found[0][4], found[0][5], bool(found[0][6])
 
 
 def _replay_if_held(
-    session: Session, held: list[Booking], *, owner, key, fingerprint
+    session: Session, held: list[Booking], cancelled_here: bool, *, owner, key, fingerprint
 ) -> BookingOutcome | None:
-    """A request whose key is known left an active booking in this session: return its first result."""
-    if any(b.session_id == session.pk for b in held):
+    """A request whose key is known left a booking in this session, active (in ``held``) or cancelled since:
+    return its first result. (Bookings are never deleted, so without one the key cannot be known.)"""
+    if cancelled_here or any(b.session_id == session.pk for b in held):
         stored = idempotency.lookup(owner=owner, key=key, fingerprint=fingerprint)
         if stored is not None:
             return _replay(stored)
@@ -492,8 +516,9 @@ def _replay_if_held(
 
 
 def get_session_for_booking(event: Event, session_id, participant: Participant | None = None) -> Session:
-    """The session with its taken seats counted and, given ``participant``, their active bookings (as
-    ``book`` reads them), in one query: this is the booking hot path, so it is plain SQL (``core.rows``)."""
+    """The session with its taken seats counted and, given ``participant``, their active bookings and whether
+    they have a cancelled booking of it (as ``book`` reads them), in one query: this is the booking hot path,
+    so it is plain SQL (``core.rows``)."""
     from summit.core.errors import as_id
 
     pk = as_id(session_id)
@@ -502,6 +527,8 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
             _sql(
                 "SELECT {{columns}}, b.id, b.status, b.mode, "
                 + _TAKEN
+                + ", "
+                + _CANCELLED_HERE.replace("{here}", "s.id")
                 + " FROM {session} s "
                 + _HELD_JOIN
                 + " WHERE s.event_id = %s AND s.id = %s"
@@ -509,6 +536,8 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
             ),
             [
                 *_taken_params(pk, Booking.ONSITE),
+                participant.pk if participant else 0,
+                Booking.CANCELLED,
                 *_held_params(participant.pk if participant else 0),
                 event.pk,
                 pk,
@@ -527,6 +556,7 @@ def get_session_for_booking(event: Event, session_id, participant: Participant |
     session.event, session.seats_taken = event, seats_taken
     if participant is not None:
         session.held_for, session.held_by = participant.pk, _held_from(participant, found, 1)
+        session.cancelled_here = bool(found[0][6])
     return session
 
 
@@ -549,7 +579,7 @@ def _create(session: Session, participant: Participant, mode: str, status: str) 
 
 def _book_without_lock(session, participant, mode, join_waitlist, owner, key, fingerprint) -> BookingOutcome:
     """The broken version, for the race test only: count now, write later, in separate transactions."""
-    held, seats, online = _held_and_counts(participant, session)
+    held, seats, online, _cancelled = _held_and_counts(participant, session)
     _check_overlaps(session, held, None)
     time.sleep(race_window.get())
     status = _status_for(session, mode, join_waitlist=join_waitlist, seats_taken=seats, online_count=online)
