@@ -331,9 +331,9 @@ def book(request, slug, pk):
         return redirect(here)
     replace = None
     if request.POST.get("replace"):
-        replace = Booking.objects.filter(
-            pk=as_id(request.POST["replace"]), participant=participant, status__in=Booking.ACTIVE
-        ).first()
+        # Even a place given up already: the same form sent again is answered with the switch it made
+        # (the service refuses a switch from a place no longer held, unless it is that repeat).
+        replace = Booking.objects.filter(pk=as_id(request.POST["replace"]), participant=participant).first()
         if replace is None:
             messages.error(request, _("The booking to switch from is no longer active."))
             return redirect(here)

@@ -345,6 +345,23 @@ def test_double_post_with_the_same_key_books_once(delegate_client, event, forum,
     assert Booking.objects.filter(session=session, participant=delegate).count() == 1
 
 
+def test_a_switch_sent_twice_answers_the_switch_it_made(delegate_client, event, forum, delegate):
+    """The form sent again (its answer was lost) with the same key: the booking it made, not "no longer
+    active" for the place it gave up."""
+    first = make_session(event, forum, title_en="Morning panel")
+    second = make_session(event, make_forum(event), title_en="Parallel workshop", start=event.start)
+    held = service_book(first, delegate)
+    page = delegate_client.get(url("session", event, second.pk))
+    data = {"idempotency_key": form_key(page, "seat"), "mode": "onsite", "replace": str(held.pk)}
+    switched = delegate_client.post(url("book", event, second.pk), data, follow=True)
+    assert "You gave up your place in “Morning panel”." in switched.text
+    again = delegate_client.post(url("book", event, second.pk), data, follow=True)
+    assert "Your seat in “Parallel workshop” is booked." in again.text
+    assert "no longer active" not in again.text
+    assert Booking.objects.filter(participant=delegate, session=second).count() == 1
+    assert active(second, delegate).status == "booked" and active(first, delegate) is None
+
+
 def test_each_page_view_has_fresh_keys(delegate_client, event, forum):
     session = make_session(event, forum)
     keys = {form_key(delegate_client.get(url("session", event, session.pk)), "seat") for _ in range(2)}
