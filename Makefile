@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run serve worker beat test install messages lint format demo bench clean
+.PHONY: run serve worker beat test install messages lint format demo bench bench-crash clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/participants.py
 	$(BIN)/python benchmarks/seat_rush.py
+
+bench-crash: install
+	$(BIN)/python benchmarks/seat_rush.py --kill-workers 3 --strict
 
 clean:
 	rm -rf $(VENV) var/summit.sqlite3* var/static
