@@ -27,10 +27,10 @@ The script exits non-zero when a counter is not zero (``--strict``: also when a 
 ``--kill-workers N`` is the crash test: during the rush, N gunicorn workers (children of the master, read
 from /proc) are killed with SIGKILL, spread over the part of it that sells the seats (after 1/(N+1),
 2/(N+1), ... of as many answers as there are seats), where a crash can fall between a booking's commit and
-its answer; the master starts new ones. A client whose connection drops (reset, or closed before a whole answer) sends the same
-request again, same idempotency key, up to 5 times with a growing pause: a retry of a booking that was
-committed before the kill must answer 200 with that stored booking, one that was not must book (201) or
-answer full as any other attempt. ``errors`` then counts everything but the drops the retries recovered.
+its answer; the master starts new ones. A client whose connection drops (reset, or closed before a whole
+answer) sends the same request again, same idempotency key, up to 5 times with a growing pause: a retry of
+a booking that was committed before the kill must answer 200 with that stored booking, one that was not
+must book (201) or answer full as any other attempt. ``errors`` then counts everything but the drops the retries recovered.
 The summary line is labelled ``sqlite-kill`` / ``postgresql-kill`` and carries ``killed``, ``retried``
 (requests that needed a retry) and ``replayed`` (retries answered from a booking stored before the kill);
 speed targets are not checked in this mode, ``--strict`` fails when fewer than N workers were killed.
