@@ -30,7 +30,8 @@ from /proc) are killed with SIGKILL, spread over the part of it that sells the s
 its answer; the master starts new ones. A client whose connection drops (reset, or closed before a whole
 answer) sends the same request again, same idempotency key, up to 5 times with a growing pause: a retry of
 a booking that was committed before the kill must answer 200 with that stored booking, one that was not
-must book (201) or answer full as any other attempt. ``errors`` then counts everything but the drops the retries recovered.
+must book (201) or answer full as any other attempt. ``errors`` then counts everything but the drops the
+retries recovered.
 The summary line is labelled ``sqlite-kill`` / ``postgresql-kill`` and carries ``killed``, ``retried``
 (requests that needed a retry) and ``replayed`` (retries answered from a booking stored before the kill);
 speed targets are not checked in this mode, ``--strict`` fails when fewer than N workers were killed.
@@ -504,7 +505,7 @@ class Killer:
                     return
 
     async def respawned(self, timeout: float = 60.0) -> bool:
-        """Whether the master is back to its number of workers (none of them a killed one) within ``timeout``."""
+        """Whether the master is back to its number of workers, none of them a killed one, in ``timeout``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             living = set(self.workers_now())

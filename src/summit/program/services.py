@@ -404,7 +404,10 @@ _HELD_JOIN = (
 _HELD_ORDER = ' ORDER BY h."start", b.id'
 _TAKEN = "(SELECT count(*) FROM {booking} c WHERE c.session_id = %s AND c.status = %s AND c.mode = %s)"
 # Whether the person has a cancelled booking of the session: a request repeated after it was cancelled.
-_CANCELLED_HERE = "EXISTS (SELECT 1 FROM {booking} x WHERE x.participant_id = %s AND x.session_id = {here} AND x.status = %s)"
+_CANCELLED_HERE = (
+    "EXISTS (SELECT 1 FROM {booking} x"
+    " WHERE x.participant_id = %s AND x.session_id = {here} AND x.status = %s)"
+)
 
 
 def _sql(text: str) -> str:
