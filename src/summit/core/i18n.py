@@ -35,3 +35,23 @@ class BilingualMixin:
     @property
     def tr_title(self) -> str:
         return localized(self, "title")
+
+
+def sort_localized(objects, field: str = "name", language: str | None = None) -> list:
+    """``objects`` in the order of their ``field`` as the viewer reads it (English or Chinese name).
+
+    One rule in both languages: case-insensitive order of the shown string (for Chinese this is code-point
+    order, not pinyin), then the id, so the same list never comes out in two orders.
+    """
+    return sorted(objects, key=lambda obj: (localized(obj, field, language).casefold(), obj.pk))
+
+
+def order_localized(queryset, field: str = "name", language: str | None = None):
+    """The queryset ordered as :func:`sort_localized` orders it (for choice lists built from a queryset)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    ordered = sort_localized(queryset, field, language)
+    if not ordered:
+        return queryset
+    whens = [When(pk=obj.pk, then=Value(i)) for i, obj in enumerate(ordered)]
+    return queryset.order_by(Case(*whens, default=Value(len(ordered)), output_field=IntegerField()), "pk")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from summit.core.errors import SummitError, as_id
+from summit.core.i18n import order_localized
 from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Forum, Speaker
 from summit.registration.models import Participant
@@ -242,7 +243,7 @@ class ForumForm(ServiceErrorsMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["host_organization"].queryset = event.organizations.all()
-        self.fields["room"].queryset = event.rooms.all()
+        self.fields["room"].queryset = order_localized(event.rooms.all())
         self.fields["moderators"].queryset = Participant.objects.filter(event=event)
         if forum is None:
             self.fields["order"].initial = Forum.objects.filter(event=event).count()
@@ -319,7 +320,7 @@ class SessionForm(ServiceErrorsMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = event.forums.all()
-        self.fields["room"].queryset = event.rooms.all()
+        self.fields["room"].queryset = order_localized(event.rooms.all())
         hint = _("In the event's time zone (%(tz)s).") % {"tz": event.time_zone}
         for name in ("start", "end"):
             self.fields[name].tz = event.tz
