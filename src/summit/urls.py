@@ -23,3 +23,8 @@ urlpatterns = [
     path("events/<slug:slug>/", include("summit.registration.urls")),
     path("events/<slug:slug>/", include("summit.events.urls")),
 ]
+
+handler400 = "summit.core.views.bad_request"
+handler403 = "summit.core.views.permission_denied"
+handler404 = "summit.core.views.page_not_found"
+handler500 = "summit.core.views.server_error"
