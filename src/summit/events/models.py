@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from summit.core.i18n import BilingualMixin
+from summit.core.i18n import BilingualMixin, zone_label
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -54,6 +54,17 @@ class Event(BilingualMixin, models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def tr_time_zone(self) -> str:
+        """The event's time zone as the reader says it, with its offset during the event:
+        "China Standard Time (UTC+8)" / "中国标准时间（UTC+8）"."""
+        return zone_label(self.time_zone, self.start)
+
+    @property
+    def tr_time_zone_inline(self) -> str:
+        """The same inside a sentence's brackets: "China Standard Time, UTC+8" / "中国标准时间 UTC+8"."""
+        return zone_label(self.time_zone, self.start, inline=True)
 
 
 class Room(BilingualMixin, models.Model):

@@ -321,7 +321,7 @@ class SessionForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = event.forums.all()
         self.fields["room"].queryset = order_localized(event.rooms.all())
-        hint = _("In the event's time zone (%(tz)s).") % {"tz": event.time_zone}
+        hint = _("In the event's time zone (%(tz)s).") % {"tz": event.tr_time_zone_inline}
         for name in ("start", "end"):
             self.fields[name].tz = event.tz
             self.fields[name].help_text = hint

@@ -25,6 +25,31 @@
     }).format(date);
   }
 
+  function chinese() {
+    return (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0;
+  }
+
+  /* The viewer's zone as the event's is written on the page: its name in the page's language and its
+     offset, "Central European Standard Time (UTC+1)" / "中欧标准时间 UTC+1" (the Chinese sentence puts it in
+     full-width brackets itself), never the raw id "Europe/Berlin". */
+  function zoneText(zone, date) {
+    var name = zone, offset = "";
+    try {
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, { timeZone: zone, timeZoneName: "long" })
+        .formatToParts(date).forEach(function (part) { if (part.type === "timeZoneName") { name = part.value; } });
+      new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "shortOffset" })
+        .formatToParts(date).forEach(function (part) {
+          if (part.type === "timeZoneName") { offset = part.value.replace("GMT", "UTC"); }
+        });
+    } catch (e) {
+      return name;
+    }
+    if (!offset) {
+      return name;
+    }
+    return chinese() ? name + " " + offset : name + " (" + offset + ")";
+  }
+
   function addYourTime(root) {
     var zone = viewerZone();
     var page = document.querySelector("[data-your-time-label]");
@@ -56,7 +81,8 @@
       var text = formatter(zone, otherDay).format(start) + "–" + formatter(zone, false).format(end);
       var span = document.createElement("span");
       span.className = "your-time";
-      span.textContent = " (" + label.replace("{time}", text).replace("{zone}", zone) + ")";
+      /* A separator, not another pair of brackets: the event's zone already ends in "(UTC+8)". */
+      span.textContent = " · " + label.replace("{time}", text).replace("{zone}", zoneText(zone, start));
       el.appendChild(span);
     });
   }
