@@ -20,6 +20,14 @@ def localized(obj, field: str, language: str | None = None) -> str:
     return en or zh
 
 
+def localized_pair(en: str, zh: str, language: str | None = None) -> str:
+    """Like :func:`localized` for two values whose names do not follow ``<field>_en`` / ``<field>_zh``."""
+    en, zh = en or "", zh or ""
+    if is_chinese(language):
+        return zh or en
+    return en or zh
+
+
 class BilingualMixin:
     """Adds ``obj.tr('name')`` for templates and code."""
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from summit.core.i18n import BilingualMixin, zone_label
+from summit.core.i18n import BilingualMixin, localized_pair, zone_label
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -21,10 +21,16 @@ class Venue(BilingualMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     address = models.TextField(_("address"), blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    city = models.CharField(_("city (English)"), max_length=100, blank=True)
+    city_zh = models.CharField(_("city (Chinese)"), max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.name_en
+
+    @property
+    def tr_city(self) -> str:
+        """The city in the reader's language (``city`` is the English one, the API's name since the start)."""
+        return localized_pair(self.city, self.city_zh)
 
 
 class Event(BilingualMixin, models.Model):

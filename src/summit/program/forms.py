@@ -41,7 +41,8 @@ class ServiceErrorsMixin:
 def bilingual_label(obj) -> str:
     """How a forum, room or speaker is named in a choice list, in the viewer's language."""
     if isinstance(obj, Speaker):
-        return f"{obj.display_name} · {obj.affiliation}" if obj.affiliation else obj.display_name
+        affiliation = obj.tr_affiliation
+        return f"{obj.display_name} · {affiliation}" if affiliation else obj.display_name
     for name in ("tr_title", "tr_name"):
         value = getattr(obj, name, None)
         if value:
@@ -353,7 +354,8 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
         _("Name"), help_text=_("In the speaker's own script. Left empty, the participant's name is used.")
     )
     name_latin = _text(_("Name (Latin letters)"), help_text=_("Left empty, it is transliterated."))
-    affiliation = _text(_("Affiliation"))
+    affiliation = _text(_("Affiliation (English)"))
+    affiliation_zh = _text(_("Affiliation (Chinese)"))
     bio_en = _long_text(_("Biography (English)"))
     bio_zh = _long_text(_("Biography (Chinese)"))
     photo = forms.FileField(label=_("Photo (JPEG or PNG)"), required=False)
@@ -372,7 +374,7 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
-        for name in ("name", "name_latin", "affiliation", "bio_en", "bio_zh"):
+        for name in ("name", "name_latin", "affiliation", "affiliation_zh", "bio_en", "bio_zh"):
             data[name] = (data[name] or "").strip()
         return data
 

@@ -577,7 +577,10 @@ def speaker_list(request, slug):
     queryset = Speaker.objects.filter(event=event)
     if query:
         queryset = queryset.filter(
-            Q(name__icontains=query) | Q(name_latin__icontains=query) | Q(affiliation__icontains=query)
+            Q(name__icontains=query)
+            | Q(name_latin__icontains=query)
+            | Q(affiliation__icontains=query)
+            | Q(affiliation_zh__icontains=query)
         )
     total = Speaker.objects.filter(event=event).count() if query else None
     speakers = sorted(

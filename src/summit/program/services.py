@@ -906,7 +906,16 @@ def save_forum(*, event: Event, data: dict, actor, forum: Forum | None = None, m
     return forum
 
 
-SPEAKER_FIELDS = ("participant", "name", "name_latin", "affiliation", "bio_en", "bio_zh", "remote")
+SPEAKER_FIELDS = (
+    "participant",
+    "name",
+    "name_latin",
+    "affiliation",
+    "affiliation_zh",
+    "bio_en",
+    "bio_zh",
+    "remote",
+)
 
 
 def save_speaker(*, event: Event, data: dict, actor, speaker: Speaker | None = None, photo=None) -> Speaker:
