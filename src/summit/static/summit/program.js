@@ -127,7 +127,41 @@
     });
   }
 
+  /* The program on a phone: with many sessions its forums start folded (each a <details>, open without
+     JavaScript); following a link to a forum or a session, or arriving with one in the address, opens it. */
+  function foldForums() {
+    var page = document.querySelector("[data-collapse-from]");
+    if (!page) {
+      return;
+    }
+    var blocks = page.querySelectorAll("details.forum-block");
+    var limit = parseInt(page.getAttribute("data-collapse-from"), 10) || 0;
+    var phone = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
+    if (phone && limit && page.querySelectorAll(".session-card").length >= limit) {
+      blocks.forEach(function (block) { block.open = false; });
+    }
+    function reveal(hash) {
+      if (!hash || hash.length < 2) {
+        return;
+      }
+      var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+      var block = target && target.closest("details.forum-block");
+      if (block) {
+        block.open = true;
+      }
+    }
+    reveal(window.location.hash);
+    window.addEventListener("hashchange", function () { reveal(window.location.hash); });
+    page.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href^='#']");
+      if (link) {
+        reveal(link.getAttribute("href"));
+      }
+    });
+  }
+
   function start() {
+    foldForums();
     addYourTime(document);
     copyButtons();
     noDoubleSubmit();
