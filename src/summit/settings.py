@@ -49,6 +49,8 @@ ALLOWED_HOSTS = [
     h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# A refused form (missing or stale CSRF token) shows the site's own page, in the viewer's language.
+CSRF_FAILURE_VIEW = "summit.core.views.csrf_failure"
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from summit.api.api import api
 from summit.events.views import index
+from summit.program.manage_views import home as backoffice_home
 from summit.registration.views import magic
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("signin/<str:token>/", magic, name="magic"),
+    path("events/<slug:slug>/manage/", backoffice_home, name="backoffice"),
     path("events/<slug:slug>/manage/program/", include("summit.program.manage_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),
     path("events/<slug:slug>/", include("summit.program.export_urls")),
@@ -21,3 +23,8 @@ urlpatterns = [
     path("events/<slug:slug>/", include("summit.registration.urls")),
     path("events/<slug:slug>/", include("summit.events.urls")),
 ]
+
+handler400 = "summit.core.views.bad_request"
+handler403 = "summit.core.views.permission_denied"
+handler404 = "summit.core.views.page_not_found"
+handler500 = "summit.core.views.server_error"

@@ -60,3 +60,27 @@ def register_labels(labels: dict) -> None:
 def action_label(action: str) -> str:
     """The audit action in the reader's language (unknown actions show their code)."""
     return str(ACTION_LABELS.get(action, action))
+
+
+# How an entry's ``data`` reads: each app registers ``{action: describe(entry) -> list[str]}``, sentences in
+# the reader's language; an action without one shows its data as "key: value".
+DETAIL_WRITERS: dict = {}
+
+
+def register_details(writers: dict) -> None:
+    for action, writer in writers.items():
+        if DETAIL_WRITERS.get(action, writer) is not writer:
+            raise ValueError(f"audit action {action!r} is described twice")
+        DETAIL_WRITERS[action] = writer
+
+
+def details(item) -> list[str]:
+    """The entry's data as sentences in the reader's language."""
+    data = item.data or {}
+    writer = DETAIL_WRITERS.get(item.action)
+    if writer is not None:
+        try:
+            return [str(line) for line in writer(item) if line]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # an entry written in an older shape: show its raw data rather than nothing
+    return [f"{key}: {value}" for key, value in data.items()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.utils import translation
 
 
@@ -13,6 +15,14 @@ def localized(obj, field: str, language: str | None = None) -> str:
     """The Chinese or English value of a bilingual field, falling back to the other when one is empty."""
     en = getattr(obj, f"{field}_en", "") or ""
     zh = getattr(obj, f"{field}_zh", "") or ""
+    if is_chinese(language):
+        return zh or en
+    return en or zh
+
+
+def localized_pair(en: str, zh: str, language: str | None = None) -> str:
+    """Like :func:`localized` for two values whose names do not follow ``<field>_en`` / ``<field>_zh``."""
+    en, zh = en or "", zh or ""
     if is_chinese(language):
         return zh or en
     return en or zh
@@ -35,3 +45,82 @@ class BilingualMixin:
     @property
     def tr_title(self) -> str:
         return localized(self, "title")
+
+
+def sort_localized(objects, field: str = "name", language: str | None = None) -> list:
+    """``objects`` in the order of their ``field`` as the viewer reads it (English or Chinese name).
+
+    One rule in both languages: case-insensitive order of the shown string (for Chinese this is code-point
+    order, not pinyin), then the id, so the same list never comes out in two orders.
+    """
+    return sorted(objects, key=lambda obj: (localized(obj, field, language).casefold(), obj.pk))
+
+
+def order_localized(queryset, field: str = "name", language: str | None = None):
+    """The queryset ordered as :func:`sort_localized` orders it (for choice lists built from a queryset)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    ordered = sort_localized(queryset, field, language)
+    if not ordered:
+        return queryset
+    whens = [When(pk=obj.pk, then=Value(i)) for i, obj in enumerate(ordered)]
+    return queryset.order_by(Case(*whens, default=Value(len(ordered)), output_field=IntegerField()), "pk")
+
+
+def brackets(text: str, language: str | None = None) -> str:
+    """``text`` in round brackets of the language's width: "(…)" in English, "（…）" in Chinese."""
+    return f"（{text}）" if is_chinese(language) else f"({text})"
+
+
+def utc_offset(when) -> str:
+    """The offset of an aware datetime as "UTC+8", "UTC+5:30", "UTC-3", or "UTC" for none."""
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_name(time_zone: str, when=None, language: str | None = None) -> str:
+    """A time zone's name as the reader says it ("China Standard Time", "中国标准时间"), not its id."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(time_zone)
+    when = (when or datetime.now(zone)).astimezone(zone)
+    return _zone_name(time_zone, when.replace(minute=0, second=0, microsecond=0), is_chinese(language))
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_name(time_zone: str, when, chinese: bool) -> str:
+    # Pages show one zone hundreds of times (each session's time): the name is looked up once per hour.
+    from babel.core import UnknownLocaleError
+    from babel.dates import get_timezone_name
+
+    try:
+        return get_timezone_name(when, width="long", locale="zh_Hans_CN" if chinese else "en")
+    except (LookupError, UnknownLocaleError):
+        return time_zone
+
+
+def zone_label(time_zone: str, when=None, language: str | None = None, *, inline: bool = False) -> str:
+    """The zone's name with its offset at ``when``: "China Standard Time (UTC+8)" / "中国标准时间（UTC+8）".
+
+    ``inline`` is for text that already stands in brackets: "China Standard Time, UTC+8" /
+    "中国标准时间 UTC+8".
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(time_zone)
+    when = (when or datetime.now(zone)).astimezone(zone)
+    name, offset = zone_name(time_zone, when, language), utc_offset(when)
+    if inline:
+        return f"{name} {offset}" if is_chinese(language) else f"{name}, {offset}"
+    return (
+        f"{name}{brackets(offset, language)}"
+        if is_chinese(language)
+        else f"{name} {brackets(offset, language)}"
+    )

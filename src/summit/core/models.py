@@ -76,6 +76,12 @@ class AuditEntry(models.Model):
 
         return action_label(self.action)
 
+    @property
+    def details(self) -> list[str]:
+        from summit.core.audit import details
+
+        return details(self)
+
 
 class IdempotencyKey(models.Model):
     """The first result of a request sent with an idempotency key, so a repeat returns it (design.md §3).

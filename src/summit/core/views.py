@@ -2,11 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from summit.core import jobs
-from summit.core.errors import NotFound
+from summit.core.errors import Forbidden, NotFound, SummitError
 from summit.core.models import Job
 from summit.core.storage import private_storage
 
@@ -106,3 +107,49 @@ def _number(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return number_format(value, force_grouping=True)
     return value
+
+
+# --- error pages (handler400/403/404/500 in urls.py, CSRF_FAILURE_VIEW in settings) ------------------------
+#
+# The site's own pages in the viewer's language, extending base.html; under /api/ the same errors as the API
+# answers them, JSON ``{"code": ..., "detail": ...}``.
+
+
+def _error_response(request, template: str, error: SummitError, status: int):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_dict(), status=status)
+    return render(request, template, {"error": error, "status": status}, status=status)
+
+
+def bad_request(request, exception=None):
+    error = SummitError(_("The request could not be completed."), code="bad_request")
+    return _error_response(request, "400.html", error, 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_response(request, "403.html", Forbidden(), 403)
+
+
+def page_not_found(request, exception=None):
+    error = NotFound(_("There is no page at this address. It may have moved, or the link may be mistyped."))
+    return _error_response(request, "404.html", error, 404)
+
+
+def csrf_failure(request, reason=""):
+    error = Forbidden(
+        _("This form has expired or was sent from another page. Go back, reload the page and send it again."),
+        code="csrf_failed",
+    )
+    return _error_response(request, "403_csrf.html", error, 403)
+
+
+def server_error(request):
+    """Rendered without the request's context: no context processor (session, user, database) may fail here,
+    the failure may be theirs. The language chosen for the request is still active."""
+    error = SummitError(
+        _("Something went wrong on our side. Please try again in a moment."), code="server_error"
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_dict(), status=500)
+    html = loader.get_template("500.html").render({"error": error, "status": 500, "plain": True})
+    return HttpResponse(html, status=500)

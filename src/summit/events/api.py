@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from summit.events.roles import token_event
 
@@ -16,7 +16,8 @@ class VenueOut(Schema):
     name_en: str
     name_zh: str
     address: str
-    city: str
+    city: str = Field(description="The city in English (or the only one given)")
+    city_zh: str = Field(description="The city in Chinese")
 
 
 class ZoneOut(Schema):

@@ -66,6 +66,7 @@ def build(demo) -> None:
         name_zh="乌镇互联网国际会展中心",
         address="Wuzhen, Tongxiang, Jiaxing, Zhejiang, China",
         city="Wuzhen",
+        city_zh="乌镇",
     )
     demo.event = event = Event.objects.create(
         slug=SLUG,

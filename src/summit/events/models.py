@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from summit.core.i18n import BilingualMixin
+from summit.core.i18n import BilingualMixin, localized_pair, zone_label
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -21,10 +21,16 @@ class Venue(BilingualMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     address = models.TextField(_("address"), blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    city = models.CharField(_("city (English)"), max_length=100, blank=True)
+    city_zh = models.CharField(_("city (Chinese)"), max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.name_en
+
+    @property
+    def tr_city(self) -> str:
+        """The city in the reader's language (``city`` is the English one, the API's name since the start)."""
+        return localized_pair(self.city, self.city_zh)
 
 
 class Event(BilingualMixin, models.Model):
@@ -54,6 +60,17 @@ class Event(BilingualMixin, models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def tr_time_zone(self) -> str:
+        """The event's time zone as the reader says it, with its offset during the event:
+        "China Standard Time (UTC+8)" / "中国标准时间（UTC+8）"."""
+        return zone_label(self.time_zone, self.start)
+
+    @property
+    def tr_time_zone_inline(self) -> str:
+        """The same inside a sentence's brackets: "China Standard Time, UTC+8" / "中国标准时间 UTC+8"."""
+        return zone_label(self.time_zone, self.start, inline=True)
 
 
 class Room(BilingualMixin, models.Model):

@@ -16,6 +16,7 @@ def make_event(slug: str | None = None, **extra) -> Event:
         name_en="Wuzhen Internet International Convention Center",
         name_zh="乌镇互联网国际会展中心",
         city="Wuzhen",
+        city_zh="乌镇",
     )
     defaults = dict(
         name_en="World Internet Conference",

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from summit.core.i18n import sort_localized
 from summit.events import roles
 from summit.events.models import Event
 from summit.events.services import get_event
@@ -36,6 +37,6 @@ def event_home(request, slug):
             "participant": participant,
             "categories": categories,
             "is_staff": roles.is_staff_of(request.user, event),
-            "rooms": event.rooms.all(),
+            "rooms": sort_localized(event.rooms.all()),
         },
     )

@@ -22,9 +22,9 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_latin", "event", "affiliation", "participant", "remote"]
+    list_display = ["name", "name_latin", "event", "affiliation", "affiliation_zh", "participant", "remote"]
     list_filter = ["event", "remote"]
-    search_fields = ["name", "name_latin", "affiliation"]
+    search_fields = ["name", "name_latin", "affiliation", "affiliation_zh"]
     raw_id_fields = ["participant"]
 
 

@@ -69,6 +69,7 @@ def _speaker_ref(speaker: Speaker) -> dict:
         "name_latin": speaker.name_latin,
         "display_name": speaker.display_name,
         "affiliation": speaker.affiliation,
+        "affiliation_zh": speaker.affiliation_zh,
         "remote": speaker.remote,
     }
 
@@ -329,6 +330,14 @@ def _forum_data(event, payload: ForumIn) -> tuple[dict, list | None]:
 
 def _speaker_data(event, payload: SpeakerIn) -> dict:
     data = payload.dict(exclude_unset=True)
+    if "affiliation_en" in data:  # the bilingual name of `affiliation`, which older clients send
+        english = data.pop("affiliation_en")
+        if "affiliation" in data and data["affiliation"] != english:
+            raise ValidationFailed(
+                _("Send the English affiliation once, as “affiliation” or “affiliation_en”."),
+                field="affiliation_en",
+            )
+        data["affiliation"] = english
     if "participant" in data:
         data["participant"] = _one_of_event(Participant, event, data["participant"], "participant")
     return data

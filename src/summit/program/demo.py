@@ -646,6 +646,24 @@ REMOTE_SPEAKERS = [
     ),
 ]
 
+# The remote speakers' affiliations in Chinese.
+REMOTE_AFFILIATIONS_ZH = {
+    "African Digital Development Council": "非洲数字发展理事会",
+    "Latin American Connectivity Council": "拉丁美洲互联互通理事会",
+    "Global Digital Cooperation Union": "全球数字合作联盟",
+    "Ganga Cloud Services Pvt. Ltd.": "恒河云服务有限公司",
+    "Foundation for Digital Inclusion": "数字包容基金会",
+    "World Organisation for Digital Education": "世界数字教育组织",
+    "Digital Oasis Company": "数字绿洲公司",
+    "Lazur Soft": "蔚蓝软件公司",
+    "Toto Institute of Information Science": "东都信息科学研究所",
+    "Hanbit Networks Co., Ltd.": "韩光网络株式会社",
+    "Solaris Energia Digital Ltda.": "索拉里斯数字能源有限公司",
+    "Pacific Institute for Data Policy": "太平洋数据政策研究所",
+    "Asia-Pacific Network Information Alliance": "亚太网络信息联盟",
+    "Global Cybersecurity Partnership": "全球网络安全伙伴关系",
+}
+
 DELEGATE_BIO = (
     "Dr. Lena Hoffmann leads cloud partnerships at Nordlicht Daten GmbH in Berlin. She works on sovereign "
     "cloud services and on open standards for exchanging data between European and Asian companies, and "
@@ -868,6 +886,7 @@ class _ProgramBuilder:
                     name=native,
                     name_latin=latin,
                     affiliation=org.name_latin,
+                    affiliation_zh=org.name if _has_cjk(org.name) else "",
                     bio_en=bio_en,
                     bio_zh=bio_zh,
                     remote=p.attendance_mode == Participant.ONLINE,
@@ -881,8 +900,9 @@ class _ProgramBuilder:
                     name=name,
                     name_latin=latin,
                     affiliation=affiliation,
+                    affiliation_zh=REMOTE_AFFILIATIONS_ZH.get(affiliation, ""),
                     bio_en=f"{latin}, {role_en}, {affiliation}, addresses the summit by video.",
-                    bio_zh=f"{name}，{affiliation}{role_zh}，通过视频参会。",
+                    bio_zh=f"{name}，{REMOTE_AFFILIATIONS_ZH.get(affiliation, affiliation)}{role_zh}，通过视频参会。",
                     remote=True,
                     created_at=self.now - timedelta(days=30),
                 )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from summit.core.errors import SummitError, as_id
+from summit.core.i18n import order_localized
 from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Forum, Speaker
 from summit.registration.models import Participant
@@ -40,7 +41,8 @@ class ServiceErrorsMixin:
 def bilingual_label(obj) -> str:
     """How a forum, room or speaker is named in a choice list, in the viewer's language."""
     if isinstance(obj, Speaker):
-        return f"{obj.display_name} · {obj.affiliation}" if obj.affiliation else obj.display_name
+        affiliation = obj.tr_affiliation
+        return f"{obj.display_name} · {affiliation}" if affiliation else obj.display_name
     for name in ("tr_title", "tr_name"):
         value = getattr(obj, name, None)
         if value:
@@ -242,7 +244,7 @@ class ForumForm(ServiceErrorsMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["host_organization"].queryset = event.organizations.all()
-        self.fields["room"].queryset = event.rooms.all()
+        self.fields["room"].queryset = order_localized(event.rooms.all())
         self.fields["moderators"].queryset = Participant.objects.filter(event=event)
         if forum is None:
             self.fields["order"].initial = Forum.objects.filter(event=event).count()
@@ -319,8 +321,8 @@ class SessionForm(ServiceErrorsMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = event.forums.all()
-        self.fields["room"].queryset = event.rooms.all()
-        hint = _("In the event's time zone (%(tz)s).") % {"tz": event.time_zone}
+        self.fields["room"].queryset = order_localized(event.rooms.all())
+        hint = _("In the event's time zone (%(tz)s).") % {"tz": event.tr_time_zone_inline}
         for name in ("start", "end"):
             self.fields[name].tz = event.tz
             self.fields[name].help_text = hint
@@ -352,7 +354,8 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
         _("Name"), help_text=_("In the speaker's own script. Left empty, the participant's name is used.")
     )
     name_latin = _text(_("Name (Latin letters)"), help_text=_("Left empty, it is transliterated."))
-    affiliation = _text(_("Affiliation"))
+    affiliation = _text(_("Affiliation (English)"))
+    affiliation_zh = _text(_("Affiliation (Chinese)"))
     bio_en = _long_text(_("Biography (English)"))
     bio_zh = _long_text(_("Biography (Chinese)"))
     photo = forms.FileField(label=_("Photo (JPEG or PNG)"), required=False)
@@ -371,7 +374,7 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
-        for name in ("name", "name_latin", "affiliation", "bio_en", "bio_zh"):
+        for name in ("name", "name_latin", "affiliation", "affiliation_zh", "bio_en", "bio_zh"):
             data[name] = (data[name] or "").strip()
         return data
 

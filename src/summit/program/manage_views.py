@@ -27,7 +27,8 @@ from summit.events.services import get_event
 from summit.program import services
 from summit.program.forms import CancelSessionForm, ForumForm, SessionForm, SpeakerForm, TalkForm
 from summit.program.models import Booking, Forum, Session, Speaker, Talk
-from summit.registration.models import Participant
+from summit.registration import services as registration_services
+from summit.registration.models import InvitationCode, Participant
 from summit.registration.services import filter_participants
 
 SEARCH_LIMIT = 20
@@ -84,6 +85,42 @@ def _maybe_url(name: str, **kwargs) -> str | None:
 def _local_day_bounds(day: date, tz) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=tz)
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+# --- back-office home ----------------------------------------------------------------------------------------
+
+
+def home(request, slug):
+    """``/events/<slug>/manage/``: the event's figures and a link to every back-office area the viewer may use.
+
+    Organizers and accreditation officers (who see the participants and the sessions, not the program's
+    editing pages nor the API tokens); anyone else gets 404 like every back-office page.
+    """
+    event = _viewer_event(request, slug)
+    is_organizer = roles.is_organizer(request.user, event)
+    people = registration_services.overview(event)
+    labels = dict(Participant.STATUS_CHOICES)
+    modes = dict(Participant.MODE_CHOICES)
+    return render(
+        request,
+        "program/manage/home.html",
+        {
+            "event": event,
+            "section": "home",
+            "is_organizer": is_organizer,
+            "people": people,
+            "status_rows": [
+                {"code": code, "label": labels[code], "count": n} for code, n in people["status"].items()
+            ],
+            "mode_rows": [
+                {"code": code, "label": modes[code], "count": n} for code, n in people["by_mode"].items()
+            ],
+            "program": services.overview(event),
+            "invitations": InvitationCode.objects.filter(event=event).count(),
+            "forums": Forum.objects.filter(event=event).count() if is_organizer else None,
+            "speakers": Speaker.objects.filter(event=event).count() if is_organizer else None,
+        },
+    )
 
 
 # --- sessions overview ----------------------------------------------------------------------------------------
@@ -423,7 +460,7 @@ def talk_delete(request, slug, pk, talk_pk):
     event = _organizer_event(request, slug)
     session = services.get_session(event, pk)
     talk = _get(Talk.objects.filter(session=session).select_related("session__event"), talk_pk)
-    title = talk.title_en
+    title = talk.tr_title
     try:
         services.delete_talk(talk=talk, actor=request.user)
     except SummitError as exc:
@@ -540,7 +577,10 @@ def speaker_list(request, slug):
     queryset = Speaker.objects.filter(event=event)
     if query:
         queryset = queryset.filter(
-            Q(name__icontains=query) | Q(name_latin__icontains=query) | Q(affiliation__icontains=query)
+            Q(name__icontains=query)
+            | Q(name_latin__icontains=query)
+            | Q(affiliation__icontains=query)
+            | Q(affiliation_zh__icontains=query)
         )
     total = Speaker.objects.filter(event=event).count() if query else None
     speakers = sorted(

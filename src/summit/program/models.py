@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from summit.core.i18n import BilingualMixin, localized
+from summit.core.i18n import BilingualMixin, localized, localized_pair
 from summit.core.locking import RANK_CAPACITY
 from summit.events.models import Event, Room
 from summit.registration.models import Organization, Participant
@@ -154,7 +154,8 @@ class Speaker(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_latin = models.CharField(_("name (Latin letters)"), max_length=200, blank=True)
-    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    affiliation = models.CharField(_("affiliation (English)"), max_length=200, blank=True)
+    affiliation_zh = models.CharField(_("affiliation (Chinese)"), max_length=200, blank=True)
     bio_en = models.TextField(_("biography (English)"), blank=True)
     bio_zh = models.TextField(_("biography (Chinese)"), blank=True)
     photo = models.CharField(max_length=200, blank=True, editable=False)  # name in public media storage
@@ -177,6 +178,11 @@ class Speaker(models.Model):
     @property
     def tr_bio(self) -> str:
         return localized(self, "bio")
+
+    @property
+    def tr_affiliation(self) -> str:
+        """The affiliation in the reader's language (``affiliation`` is the English one: its API name)."""
+        return localized_pair(self.affiliation, self.affiliation_zh)
 
     @property
     def display_name(self) -> str:

@@ -61,7 +61,8 @@ class SpeakerRef(Schema):
     name: str
     name_latin: str
     display_name: str
-    affiliation: str
+    affiliation: str = Field(description="The affiliation in English (or the only one given)")
+    affiliation_zh: str = Field(description="The affiliation in Chinese")
     remote: bool
 
 
@@ -116,7 +117,8 @@ class SpeakerOut(Schema):
     name: str
     name_latin: str
     display_name: str
-    affiliation: str
+    affiliation: str = Field(description="The affiliation in English (or the only one given)")
+    affiliation_zh: str = Field(description="The affiliation in Chinese")
     bio_en: str
     bio_zh: str
     remote: bool
@@ -200,7 +202,9 @@ class SpeakerIn(Schema):
     participant: Id | None = Field(None, description="Participant id of this event")
     name: str = Field(None, max_length=200)
     name_latin: str = Field(None, max_length=200)
-    affiliation: str = Field(None, max_length=200)
+    affiliation: str = Field(None, max_length=200, description="The affiliation in English")
+    affiliation_en: str = Field(None, max_length=200, description="Another name of `affiliation`")
+    affiliation_zh: str = Field(None, max_length=200, description="The affiliation in Chinese")
     bio_en: str = Field(None, max_length=5000)
     bio_zh: str = Field(None, max_length=5000)
     remote: bool = None

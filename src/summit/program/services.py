@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,6 +191,27 @@ def with_counts(queryset):
         ),
         waitlist_count=Count("bookings", filter=Q(bookings__status=Booking.WAITLISTED)),
     )
+
+
+def overview(event) -> dict:
+    """The program figures of the back-office home: scheduled sessions, their on-site seats and the seats,
+    online places and waitlist places booked in them. Two queries."""
+    sessions = Session.objects.filter(event=event, status=Session.SCHEDULED)
+    figures = sessions.aggregate(sessions=Count("id"), seats=Sum("capacity"))
+    rows = (
+        Booking.objects.filter(session__in=sessions, status__in=Booking.ACTIVE)
+        .order_by()
+        .values("status", "mode")
+        .annotate(n=Count("id"))
+    )
+    count = {(row["status"], row["mode"]): row["n"] for row in rows}
+    return {
+        "sessions": figures["sessions"] or 0,
+        "seats": figures["seats"] or 0,
+        "seats_booked": count.get((Booking.BOOKED, Booking.ONSITE), 0),
+        "online_booked": count.get((Booking.BOOKED, Booking.ONLINE), 0),
+        "waitlisted": sum(n for (status, _mode), n in count.items() if status == Booking.WAITLISTED),
+    }
 
 
 def active_bookings(participant: Participant):
@@ -918,7 +939,16 @@ def save_forum(*, event: Event, data: dict, actor, forum: Forum | None = None, m
     return forum
 
 
-SPEAKER_FIELDS = ("participant", "name", "name_latin", "affiliation", "bio_en", "bio_zh", "remote")
+SPEAKER_FIELDS = (
+    "participant",
+    "name",
+    "name_latin",
+    "affiliation",
+    "affiliation_zh",
+    "bio_en",
+    "bio_zh",
+    "remote",
+)
 
 
 def save_speaker(*, event: Event, data: dict, actor, speaker: Speaker | None = None, photo=None) -> Speaker:

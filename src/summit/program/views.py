@@ -118,6 +118,10 @@ def _tokens_url(event) -> str:
     return reverse("registration:my_tokens", args=[event.slug])
 
 
+# On a phone the program's forums start folded (program.js) when it lists at least this many sessions.
+COLLAPSE_FROM = 12
+
+
 # --- the program --------------------------------------------------------------------------------------------
 
 
@@ -187,9 +191,13 @@ def index(request, slug):
             forums.setdefault(session.forum_id, {"forum": session.forum, "sessions": []})["sessions"].append(
                 session
             )
+        anchor = f"day-{day.isoformat()}"
+        for group in forums.values():
+            group["anchor"] = f"{anchor}-forum-{group['forum'].pk}"
         days.append(
             {
                 "date": day,
+                "anchor": anchor,
                 "forums": sorted(forums.values(), key=lambda f: (f["forum"].order, f["forum"].pk)),
             }
         )
@@ -202,6 +210,7 @@ def index(request, slug):
             "participant": participant,
             "days": days,
             "count": len(sessions),
+            "collapse_from": COLLAPSE_FROM,
             "session_ids": ",".join(str(s.pk) for s in sessions[:MAX_POLLED_SESSIONS]),
             "chosen": chosen,
             "filtered": any(chosen.values()),

@@ -10,3 +10,4 @@ class RegistrationConfig(AppConfig):
         from summit.registration import labels
 
         audit.register_labels(labels.AUDIT_LABELS)
+        audit.register_details(labels.AUDIT_DETAILS)

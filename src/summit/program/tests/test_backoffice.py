@@ -337,7 +337,7 @@ def test_people_page_lists_seats_online_and_the_waitlist_in_order(organizer_clie
     assert "Anna Schmidt (Anna SCHMIDT)" in waitlist and "Germany" in waitlist
     assert html.count("/remove/") == 4  # one Remove per active booking
     # Booking times are in the event's time zone, and say so.
-    assert "Booked at (Asia/Shanghai)" in html
+    assert "Booked at (China Standard Time, UTC+8)" in html
     assert 'class="remove-cell"' in html and "Why remove" in html
 
 

@@ -236,3 +236,10 @@ def test_the_services_work_on_the_demo_bookings(event):
     assert first.status == Booking.BOOKED and first.waitlist_position is None
     assert counts(full)[0] == full.capacity
     assert [m.to for m in mail.outbox] == [[first.participant.email]]
+
+
+def test_speakers_affiliations_and_the_venues_city_are_bilingual(event):
+    remote = Speaker.objects.filter(event=event, participant__isnull=True)
+    assert remote.exists() and not remote.filter(affiliation_zh="").exists()
+    assert Speaker.objects.filter(event=event, participant__isnull=False).exclude(affiliation_zh="").exists()
+    assert event.venue.city == "Wuzhen" and event.venue.city_zh == "乌镇"

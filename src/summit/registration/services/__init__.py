@@ -52,7 +52,7 @@ from summit.registration.services.links import (
     safe_next_path,
     send_status_mail,
 )
-from summit.registration.services.listing import filter_participants, status_counts
+from summit.registration.services.listing import filter_participants, overview, status_counts
 from summit.registration.services.people import (
     PARTICIPANT_FIELDS,
     PERSON_FIELDS,
@@ -107,6 +107,7 @@ __all__ = [
     "revoked_invitation_ids",
     "safe_next_path",
     "send_status_mail",
+    "overview",
     "status_counts",
     "switch_mode",
     "to_latin",

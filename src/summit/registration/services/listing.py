@@ -71,3 +71,20 @@ def filter_participants(event: Event, params) -> tuple:
             qs = qs.filter(search_text__contains=term)
         applied["q"] = value
     return qs.select_related("category", "organization"), applied
+
+
+def overview(event: Event) -> dict:
+    """The figures of the back-office home: participants by status, by category and by attendance mode
+    (cancelled registrations apart), and the registrations waiting for a decision. Three queries."""
+    status = status_counts(Participant.objects.filter(event=event))
+    live = Participant.objects.filter(event=event).exclude(status=Participant.CANCELLED).order_by()
+    by_category = dict(live.values_list("category").annotate(n=Count("id")))
+    by_mode = dict(live.values_list("attendance_mode").annotate(n=Count("id")))
+    return {
+        "total": sum(status.values()),
+        "active": sum(n for code, n in status.items() if code != Participant.CANCELLED),
+        "pending": status[Participant.SUBMITTED],
+        "status": status,
+        "by_category": [(category, by_category.get(category.pk, 0)) for category in event.categories.all()],
+        "by_mode": {code: by_mode.get(code, 0) for code, _label in Participant.MODE_CHOICES},
+    }

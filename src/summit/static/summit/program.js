@@ -25,6 +25,31 @@
     }).format(date);
   }
 
+  function chinese() {
+    return (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0;
+  }
+
+  /* The viewer's zone as the event's is written on the page: its name in the page's language and its
+     offset, "Central European Standard Time (UTC+1)" / "中欧标准时间 UTC+1" (the Chinese sentence puts it in
+     full-width brackets itself), never the raw id "Europe/Berlin". */
+  function zoneText(zone, date) {
+    var name = zone, offset = "";
+    try {
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, { timeZone: zone, timeZoneName: "long" })
+        .formatToParts(date).forEach(function (part) { if (part.type === "timeZoneName") { name = part.value; } });
+      new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "shortOffset" })
+        .formatToParts(date).forEach(function (part) {
+          if (part.type === "timeZoneName") { offset = part.value.replace("GMT", "UTC"); }
+        });
+    } catch (e) {
+      return name;
+    }
+    if (!offset) {
+      return name;
+    }
+    return chinese() ? name + " " + offset : name + " (" + offset + ")";
+  }
+
   function addYourTime(root) {
     var zone = viewerZone();
     var page = document.querySelector("[data-your-time-label]");
@@ -56,7 +81,8 @@
       var text = formatter(zone, otherDay).format(start) + "–" + formatter(zone, false).format(end);
       var span = document.createElement("span");
       span.className = "your-time";
-      span.textContent = " (" + label.replace("{time}", text).replace("{zone}", zone) + ")";
+      /* A separator, not another pair of brackets: the event's zone already ends in "(UTC+8)". */
+      span.textContent = " · " + label.replace("{time}", text).replace("{zone}", zoneText(zone, start));
       el.appendChild(span);
     });
   }
@@ -101,7 +127,41 @@
     });
   }
 
+  /* The program on a phone: with many sessions its forums start folded (each a <details>, open without
+     JavaScript); following a link to a forum or a session, or arriving with one in the address, opens it. */
+  function foldForums() {
+    var page = document.querySelector("[data-collapse-from]");
+    if (!page) {
+      return;
+    }
+    var blocks = page.querySelectorAll("details.forum-block");
+    var limit = parseInt(page.getAttribute("data-collapse-from"), 10) || 0;
+    var phone = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
+    if (phone && limit && page.querySelectorAll(".session-card").length >= limit) {
+      blocks.forEach(function (block) { block.open = false; });
+    }
+    function reveal(hash) {
+      if (!hash || hash.length < 2) {
+        return;
+      }
+      var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+      var block = target && target.closest("details.forum-block");
+      if (block) {
+        block.open = true;
+      }
+    }
+    reveal(window.location.hash);
+    window.addEventListener("hashchange", function () { reveal(window.location.hash); });
+    page.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href^='#']");
+      if (link) {
+        reveal(link.getAttribute("href"));
+      }
+    });
+  }
+
   function start() {
+    foldForums();
     addYourTime(document);
     copyButtons();
     noDoubleSubmit();
