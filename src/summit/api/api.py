@@ -1,11 +1,14 @@
 """The REST API: Django Ninja, OpenAPI at /api/docs. Each app keeps its own routes in ``<app>/api.py``.
 
-Every error, whatever raised it, leaves here as JSON ``{"code": ..., "detail": ...}`` (design.md §2).
+Every error, whatever raised it, leaves here as JSON ``{"code": ..., "detail": ...}`` (design.md §2): the
+``ErrorOut`` schema (``core/schemas.py``) that every operation declares for each error status it can answer
+(``errors(...)``); ``tests/test_openapi_contract.py`` checks the answers against the document.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -53,6 +56,12 @@ def _error_item(error: dict) -> dict:
         "missing": "required",
         "extra_forbidden": "unknown_field",
         "json_invalid": "bad_json",
+        "greater_than_equal": "min_value",
+        "greater_than": "min_value",
+        "less_than_equal": "max_value",
+        "less_than": "max_value",
+        "too_short": "too_few",
+        "too_long": "too_many",
     }.get(kind, kind)
     return {"field": field, "code": code, "detail": str(error.get("msg", ""))}
 
@@ -68,9 +77,11 @@ def validation_error(request, exc: ValidationError):
         if summary
         else _("The request is not valid.")
     )
-    return api.create_response(
-        request, {"code": "validation_failed", "detail": detail, "errors": errors}, status=422
-    )
+    body = {"code": "validation_failed", "detail": detail, "errors": errors}
+    fields = {e["field"] for e in errors}
+    if len(fields) == 1 and "" not in fields:
+        body["field"] = fields.pop()  # as a service's ValidationFailed names its one field
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
@@ -92,13 +103,27 @@ def not_found(request, exc):
     return api.create_response(request, {"code": "not_found", "detail": _("Not found.")}, status=404)
 
 
+def unknown_address(request, rest: str = ""):
+    """Any other address under ``/api/`` (``/api/events/wic/sessions/abc``: ids are numbers) is a JSON 404 too;
+    a GET that only lacks its final slash is sent on to it, as ``APPEND_SLASH`` did before."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not unknown_address:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+
+
 _HTTP_CODES = {
     400: "bad_request",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
-    429: "throttled",
+    429: "rate_limited",
 }
 
 
