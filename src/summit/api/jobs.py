@@ -21,8 +21,8 @@ JobId = Annotated[str, Path(description="The job's id (a UUID); any other text i
 _FILE_ANSWER = {
     "responses": {
         200: {
-            "description": "The file (its name in Content-Disposition)",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file, in its own type (CSV, XLSX...); its name in Content-Disposition",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 }
