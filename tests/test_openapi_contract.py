@@ -556,3 +556,25 @@ def test_ids_are_integers_and_choices_are_enums(client, db):
     assert schemas["JobOut"]["properties"]["state"]["enum"] == ["queued", "running", "succeeded", "failed"]
     assert set(schemas["SessionCreateIn"]["required"]) == {"forum", "title_en", "start", "end"}
     assert schemas["SessionIn"]["properties"]["capacity"]["minimum"] == 0
+
+
+def test_addresses_and_methods_outside_the_operations_answer_json(client, world):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['org']}"}
+    for url in ("/api/nothing", "/api/events/wic/sessions/abc", "/api/events/wic/participants/x1"):
+        response = client.get(url, **headers)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found" and response.json()["detail"]
+    response = client.delete("/api/events/wic/participants", **headers)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    # A GET without its final slash is sent on to the address with it.
+    response = client.get("/api/events", **headers)
+    assert response.status_code == 301 and response["Location"] == "/api/events/"
+
+
+def test_a_body_over_the_size_limit_is_a_documented_400(contract, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    call = calls(world)[("post", E + "/participants")]()
+    call.body["position"] = "x" * 2000
+    assert contract.send(call, expect=400).json()["code"] == "too_large"

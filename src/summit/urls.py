@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from summit.api.api import api, unknown_address
+from summit.api.api import api
 from summit.events.views import index
 from summit.registration.views import magic
 
@@ -13,7 +13,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", unknown_address),
     path("signin/<str:token>/", magic, name="magic"),
     path("events/<slug:slug>/manage/program/", include("summit.program.manage_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),

@@ -7,8 +7,10 @@ Every error, whatever raised it, leaves here as JSON ``{"code": ..., "detail": .
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.urls import Resolver404, resolve
+import functools
+
+from django.http import Http404, HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, URLPattern, re_path, resolve
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -30,7 +32,41 @@ class JsonParser(Parser):
             raise
 
 
-api = NinjaAPI(
+class SummitAPI(NinjaAPI):
+    """Ninja's API whose URL map answers JSON errors outside the operations too: an unknown address is 404
+    ``not_found`` and a method a path does not have is 405 ``method_not_allowed`` (with ``Allow``)."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        patterns = [_json_not_allowed(p) if isinstance(p, URLPattern) else p for p in patterns]
+        patterns.append(re_path(r"^(?P<rest>.*)$", unknown_address))
+        return patterns, app_name, namespace
+
+
+def _json_not_allowed(pattern: URLPattern) -> URLPattern:
+    view = pattern.callback
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = JsonResponse(
+                {
+                    "code": "method_not_allowed",
+                    "detail": _("This address does not take %(method)s; it takes %(allowed)s.")
+                    % {"method": request.method, "allowed": allowed},
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return URLPattern(pattern.pattern, answer, pattern.default_args, pattern.name)
+
+
+api = SummitAPI(
     parser=JsonParser(),
     title="Summit API",
     version="1",
