@@ -1,7 +1,7 @@
 """The REST API keeps the contract of its own document (``/api/openapi.json``): every operation is called for
 its success and for each error answer it documents, and every answer's status must be documented for that
 operation and its JSON body must validate against the documented schema (``$ref`` resolved, JSON Schema
-2020-12, as OpenAPI 3.1 uses). At the end every documented answer must have been seen, so a new answer or a
+2020-12, as OpenAPI 3.1 uses); the body of every successful request must fit the documented request schema. At the end every documented answer must have been seen, so a new answer or a
 new operation needs a call here."""
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ class Contract:
                 url, data, content_type="application/json", **headers
             )
         expected = call.status if expect is None else expect
+        if expected < 300 and call.body is not None:
+            self.validate(call.method, call.path, "request", call.body)
         assert response.status_code == expected, (
             call.method,
             url,
@@ -113,8 +115,14 @@ class Contract:
             assert not response["Content-Type"].startswith("application/json")
             return
         assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-        schema = {**content["application/json"]["schema"], "components": self.doc["components"]}
-        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(response.json()), key=str)
+        self.validate(method, path, status, response.json())
+
+    def validate(self, method: str, path: str, status: str, data) -> None:
+        """``data`` fits the documented schema of the answer ``status`` (or of the request body)."""
+        operation = self.doc["paths"][path][method]
+        part = operation["requestBody"] if status == "request" else operation["responses"][status]
+        schema = {**part["content"]["application/json"]["schema"], "components": self.doc["components"]}
+        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
         assert not errors, f"{method.upper()} {path} {status}: {errors[0].message} at {list(errors[0].path)}"
 
 

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from summit.core.errors import MAX_ID
+from summit.core.idempotency import KEY_PATTERN
 from summit.core.schemas import ErrorOut, choice_in, one_of
 from summit.program.models import LANGUAGE_CODES, Booking, Forum, Session
 
@@ -229,6 +230,16 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
+# The document shows what the service accepts (anything else: 422 idempotency_key_invalid); the schema itself
+# only refuses what is far too long.
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        max_length=1000, json_schema_extra={"minLength": 8, "maxLength": 100, "pattern": KEY_PATTERN.pattern}
+    ),
+]
+
+
 class BookingIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -237,8 +248,8 @@ class BookingIn(Schema):
     )
     join_waitlist: bool = Field(False, description="When the seats are taken, join the waitlist")
     replace: Id | None = Field(None, description="Id of an own booking to swap for this one, atomically")
-    idempotency_key: str | None = Field(
-        None, max_length=1000, description="8–100 of A-Z a-z 0-9 _ - : . (or the Idempotency-Key header)"
+    idempotency_key: IdempotencyKey | None = Field(
+        None, description="8–100 of A-Z a-z 0-9 _ - : . (or the Idempotency-Key header); a UUID fits"
     )
 
 
