@@ -144,7 +144,7 @@ def unknown_address(request, rest: str = ""):
     a GET that only lacks its final slash is sent on to it, as ``APPEND_SLASH`` did before."""
     if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
         try:
-            match = resolve(request.path + "/")
+            match = resolve(request.path_info + "/")
         except Resolver404:
             match = None
         if match is not None and match.func is not unknown_address:

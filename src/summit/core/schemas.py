@@ -38,21 +38,20 @@ class ErrorOut(Schema):
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
 
 
-def errors(*statuses: int, auth: bool = True) -> dict[int, type[Schema]]:
+def errors(*statuses: int) -> dict[int, type[Schema]]:
     """The error answers of an operation, for its ``response={...}``: ``{200: X, **errors(404, 422)}``.
 
-    Every operation can answer 400 (``bad_input``: a NUL character anywhere in the request) and, with
-    ``auth``, 401 (no token, or one that is unknown or revoked); list the others it really answers: 403 (a
+    Every operation can answer 400 (``bad_input``: a NUL character anywhere in the request; ``too_large``)
+    and 401 (no token, or one that is unknown or revoked); list the others it really answers: 403 (a
     rule refuses the caller), 404 (an object of the path, or the event, that the token may not see), 409
     (the state does not allow it, ``busy``: every change may be asked to retry), 422 (body, query or a
     referenced id not valid), 429 (too many requests). An answer with more keys declares its own schema
     after these (``{**errors(404), 409: BookingErrorOut}``).
     """
     unknown = set(statuses) - set(ERROR_STATUSES)
-    assert not unknown, f"not an error status of the API: {unknown}"
-    answers: dict[int, type[Schema]] = {400: ErrorOut}
-    if auth:
-        answers[401] = ErrorOut
+    if unknown:
+        raise ValueError(f"not an error status of the API: {sorted(unknown)}")
+    answers: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut}
     answers.update(dict.fromkeys(statuses, ErrorOut))
     return dict(sorted(answers.items()))
 
