@@ -524,6 +524,8 @@ def test_every_operation_documents_its_common_errors(client, db):
     query 422. Every error answer has the {code, detail} shape."""
     doc = client.get("/api/openapi.json").json()
     schemas = doc["components"]["schemas"]
+    ids = [operation["operationId"] for _m, _p, operation in operations(doc)]
+    assert len(ids) == len(set(ids)), "a generated client names its methods after the operation ids"
     for method, path, operation in operations(doc):
         name = f"{method.upper()} {path}"
         answers = operation["responses"]
