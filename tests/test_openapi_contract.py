@@ -22,7 +22,7 @@ from django.db import OperationalError, transaction
 
 from summit.accounts import services as accounts
 from summit.core.errors import SummitError
-from summit.events.testing import make_event
+from summit.events.testing import make_event, make_staff
 from summit.program import services as program
 from summit.program.testing import make_forum, make_session
 from summit.registration import jobs
@@ -131,8 +131,6 @@ def world(settings):
     event = make_event("wic")
     make_event("other")
     categories = make_standard_categories(event)
-    from summit.events.testing import make_staff
-
     organizer = make_staff(event, "organizer", "organizer@example.org")
     delegate = make_delegate(event, categories["company"])
     pending = make_participant(event, categories["company"], status=Participant.SUBMITTED)
