@@ -1,11 +1,16 @@
 """The REST API: Django Ninja, OpenAPI at /api/docs. Each app keeps its own routes in ``<app>/api.py``.
 
-Every error, whatever raised it, leaves here as JSON ``{"code": ..., "detail": ...}`` (design.md §2).
+Every error, whatever raised it, leaves here as JSON ``{"code": ..., "detail": ...}`` (design.md §2): the
+``ErrorOut`` schema (``core/schemas.py``) that every operation declares for each error status it can answer
+(``errors(...)``); ``tests/test_openapi_contract.py`` checks the answers against the document.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
+import functools
+
+from django.http import Http404, HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, URLPattern, re_path, resolve
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -27,7 +32,41 @@ class JsonParser(Parser):
             raise
 
 
-api = NinjaAPI(
+class SummitAPI(NinjaAPI):
+    """Ninja's API whose URL map answers JSON errors outside the operations too: an unknown address is 404
+    ``not_found`` and a method a path does not have is 405 ``method_not_allowed`` (with ``Allow``)."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        patterns = [_json_not_allowed(p) if isinstance(p, URLPattern) else p for p in patterns]
+        patterns.append(re_path(r"^(?P<rest>.*)$", unknown_address))
+        return patterns, app_name, namespace
+
+
+def _json_not_allowed(pattern: URLPattern) -> URLPattern:
+    view = pattern.callback
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = JsonResponse(
+                {
+                    "code": "method_not_allowed",
+                    "detail": _("This address does not take %(method)s; it takes %(allowed)s.")
+                    % {"method": request.method, "allowed": allowed},
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return URLPattern(pattern.pattern, answer, pattern.default_args, pattern.name)
+
+
+api = SummitAPI(
     parser=JsonParser(),
     title="Summit API",
     version="1",
@@ -53,6 +92,12 @@ def _error_item(error: dict) -> dict:
         "missing": "required",
         "extra_forbidden": "unknown_field",
         "json_invalid": "bad_json",
+        "greater_than_equal": "min_value",
+        "greater_than": "min_value",
+        "less_than_equal": "max_value",
+        "less_than": "max_value",
+        "too_short": "too_few",
+        "too_long": "too_many",
     }.get(kind, kind)
     return {"field": field, "code": code, "detail": str(error.get("msg", ""))}
 
@@ -68,9 +113,11 @@ def validation_error(request, exc: ValidationError):
         if summary
         else _("The request is not valid.")
     )
-    return api.create_response(
-        request, {"code": "validation_failed", "detail": detail, "errors": errors}, status=422
-    )
+    body = {"code": "validation_failed", "detail": detail, "errors": errors}
+    fields = {e["field"] for e in errors}
+    if len(fields) == 1 and "" not in fields:
+        body["field"] = fields.pop()  # as a service's ValidationFailed names its one field
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
@@ -92,13 +139,27 @@ def not_found(request, exc):
     return api.create_response(request, {"code": "not_found", "detail": _("Not found.")}, status=404)
 
 
+def unknown_address(request, rest: str = ""):
+    """Any other address under ``/api/`` (``/api/events/wic/sessions/abc``: ids are numbers) is a JSON 404 too;
+    a GET that only lacks its final slash is sent on to it, as ``APPEND_SLASH`` did before."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not unknown_address:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+
+
 _HTTP_CODES = {
     400: "bad_request",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
-    429: "throttled",
+    429: "rate_limited",
 }
 
 

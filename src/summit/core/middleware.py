@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -30,7 +31,14 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
+        try:
+            has_nul = self._has_nul(request)
+        except RequestDataTooBig:
+            if not request.path.startswith("/api/"):
+                raise  # Django's own 400 page
+            error = ValidationFailed(_("The request is too large."), code="too_large")
+            return JsonResponse(error.as_dict(), status=400)
+        if has_nul:
             error = ValidationFailed(
                 _("The request contains a NUL character, which is not allowed."), code="bad_input"
             )

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from summit.core.schemas import errors
 from summit.events.roles import token_event
 
 router = Router(tags=["events"])
@@ -64,12 +65,14 @@ class EventOut(EventSummaryOut):
         return list(obj.zones.all())
 
 
-@router.get("", response=list[EventSummaryOut], summary="Events this token can see")
+@router.get("", response={200: list[EventSummaryOut], **errors()}, summary="Events this token can see")
 def list_events(request: HttpRequest):
     # A token belongs to one event; that is all it sees.
     return [request.auth.event]
 
 
-@router.get("{slug}", response=EventOut, summary="One event with venue, rooms and zones")
+@router.get(
+    "{slug}", response={200: EventOut, **errors(404)}, summary="One event with venue, rooms and zones"
+)
 def get_event(request: HttpRequest, slug: str):
     return token_event(request, slug)

@@ -20,24 +20,29 @@ from ninja import Query, Router, Status
 
 from summit.core.errors import NotFound, ValidationFailed, as_id
 from summit.core.http import base_url
+from summit.core.schemas import errors
 from summit.events.models import Room
 from summit.events.roles import token_event
 from summit.program import services
 from summit.program.models import LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
 from summit.program.schemas import (
+    BookingErrorOut,
     BookingFilters,
     BookingIn,
     BookingOut,
     CancelIn,
+    ForumCreateIn,
     ForumIn,
     ForumOut,
     MyBookingOut,
     SessionBookingOut,
+    SessionCreateIn,
     SessionFilters,
     SessionIn,
     SessionOut,
     SpeakerIn,
     SpeakerOut,
+    TalkCreateIn,
     TalkIn,
     TalkOut,
 )
@@ -368,28 +373,36 @@ def _event_booking(event, booking_id) -> Booking:
     return booking
 
 
-@router.get("{slug}/forums", response=list[ForumOut], summary="Sub-forums of the event")
+@router.get("{slug}/forums", response={200: list[ForumOut], **errors(404)}, summary="Sub-forums of the event")
 def list_forums(request: HttpRequest, slug: str):
     event = token_event(request, slug)
     return [_forum_out(forum) for forum in _forums(event)]
 
 
-@router.get("{slug}/forums/{forum_id}", response=ForumOut, summary="One sub-forum")
-def get_forum(request: HttpRequest, slug: str, forum_id: str):
+@router.get("{slug}/forums/{int:forum_id}", response={200: ForumOut, **errors(404)}, summary="One sub-forum")
+def get_forum(request: HttpRequest, slug: str, forum_id: int):
     event = token_event(request, slug)
     return _forum_out(_forum(event, forum_id))
 
 
-@router.post("{slug}/forums", response={201: ForumOut}, summary="Create a sub-forum (organizers)")
-def create_forum(request: HttpRequest, slug: str, payload: ForumIn):
+@router.post(
+    "{slug}/forums",
+    response={201: ForumOut, **errors(404, 409, 422)},
+    summary="Create a sub-forum (organizers)",
+)
+def create_forum(request: HttpRequest, slug: str, payload: ForumCreateIn):
     event = token_event(request, slug, organizer=True)
     data, moderators = _forum_data(event, payload)
     forum = services.save_forum(event=event, data=data, actor=request.auth.user, moderators=moderators)
     return Status(201, _forum_out(_forum(event, forum.pk)))
 
 
-@router.patch("{slug}/forums/{forum_id}", response=ForumOut, summary="Change a sub-forum (organizers)")
-def update_forum(request: HttpRequest, slug: str, forum_id: str, payload: ForumIn):
+@router.patch(
+    "{slug}/forums/{int:forum_id}",
+    response={200: ForumOut, **errors(404, 409, 422)},
+    summary="Change a sub-forum (organizers)",
+)
+def update_forum(request: HttpRequest, slug: str, forum_id: int, payload: ForumIn):
     event = token_event(request, slug, organizer=True)
     forum = _forum(event, forum_id)
     data, moderators = _forum_data(event, payload)
@@ -397,21 +410,31 @@ def update_forum(request: HttpRequest, slug: str, forum_id: str, payload: ForumI
     return _forum_out(_forum(event, forum.pk))
 
 
-@router.get("{slug}/sessions", response=list[SessionOut], summary="Sessions with seat counts")
+@router.get(
+    "{slug}/sessions",
+    response={200: list[SessionOut], **errors(404, 422)},
+    summary="Sessions with seat counts",
+)
 def list_sessions(request: HttpRequest, slug: str, filters: Query[SessionFilters]):
     event = token_event(request, slug)
     qs = _filter_sessions(event, _sessions(event), filters)
     return [_session_out(session, event) for session in qs]
 
 
-@router.get("{slug}/sessions/{session_id}", response=SessionOut, summary="One session")
-def get_session(request: HttpRequest, slug: str, session_id: str):
+@router.get(
+    "{slug}/sessions/{int:session_id}", response={200: SessionOut, **errors(404)}, summary="One session"
+)
+def get_session(request: HttpRequest, slug: str, session_id: int):
     event = token_event(request, slug)
     return _session_detail(event, session_id)
 
 
-@router.post("{slug}/sessions", response={201: SessionOut}, summary="Create a session (organizers)")
-def create_session(request: HttpRequest, slug: str, payload: SessionIn):
+@router.post(
+    "{slug}/sessions",
+    response={201: SessionOut, **errors(404, 409, 422)},
+    summary="Create a session (organizers)",
+)
+def create_session(request: HttpRequest, slug: str, payload: SessionCreateIn):
     """Missing or bad fields, a negative capacity or an end before the start → 422 with the ``field``."""
     event = token_event(request, slug, organizer=True)
     session = services.save_session(
@@ -420,8 +443,12 @@ def create_session(request: HttpRequest, slug: str, payload: SessionIn):
     return Status(201, _session_detail(event, session.pk))
 
 
-@router.patch("{slug}/sessions/{session_id}", response=SessionOut, summary="Change a session (organizers)")
-def update_session(request: HttpRequest, slug: str, session_id: str, payload: SessionIn):
+@router.patch(
+    "{slug}/sessions/{int:session_id}",
+    response={200: SessionOut, **errors(404, 409, 422)},
+    summary="Change a session (organizers)",
+)
+def update_session(request: HttpRequest, slug: str, session_id: int, payload: SessionIn):
     """Fewer seats than are booked → 409 ``capacity_below_booked``; more seats promote from the waitlist."""
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
@@ -436,11 +463,11 @@ def update_session(request: HttpRequest, slug: str, session_id: str, payload: Se
 
 
 @router.post(
-    "{slug}/sessions/{session_id}/cancel",
-    response=SessionOut,
+    "{slug}/sessions/{int:session_id}/cancel",
+    response={200: SessionOut, **errors(404, 409, 422)},
     summary="Cancel a session and all its bookings (organizers)",
 )
-def cancel_session(request: HttpRequest, slug: str, session_id: str, payload: CancelIn | None = None):
+def cancel_session(request: HttpRequest, slug: str, session_id: int, payload: CancelIn | None = None):
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
     services.cancel_session(
@@ -449,8 +476,12 @@ def cancel_session(request: HttpRequest, slug: str, session_id: str, payload: Ca
     return _session_detail(event, session.pk)
 
 
-@router.post("{slug}/sessions/{session_id}/talks", response={201: TalkOut}, summary="Add a talk (organizers)")
-def create_talk(request: HttpRequest, slug: str, session_id: str, payload: TalkIn):
+@router.post(
+    "{slug}/sessions/{int:session_id}/talks",
+    response={201: TalkOut, **errors(404, 409, 422)},
+    summary="Add a talk (organizers)",
+)
+def create_talk(request: HttpRequest, slug: str, session_id: int, payload: TalkCreateIn):
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
     data, speakers = _talk_data(event, payload)
@@ -459,11 +490,11 @@ def create_talk(request: HttpRequest, slug: str, session_id: str, payload: TalkI
 
 
 @router.patch(
-    "{slug}/sessions/{session_id}/talks/{talk_id}",
-    response=TalkOut,
+    "{slug}/sessions/{int:session_id}/talks/{int:talk_id}",
+    response={200: TalkOut, **errors(404, 409, 422)},
     summary="Change a talk (organizers)",
 )
-def update_talk(request: HttpRequest, slug: str, session_id: str, talk_id: str, payload: TalkIn):
+def update_talk(request: HttpRequest, slug: str, session_id: int, talk_id: int, payload: TalkIn):
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
     talk = _talk(session, talk_id)
@@ -475,30 +506,38 @@ def update_talk(request: HttpRequest, slug: str, session_id: str, talk_id: str, 
 
 
 @router.delete(
-    "{slug}/sessions/{session_id}/talks/{talk_id}",
-    response={204: None},
+    "{slug}/sessions/{int:session_id}/talks/{int:talk_id}",
+    response={204: None, **errors(404, 409)},
     summary="Remove a talk (organizers)",
 )
-def delete_talk(request: HttpRequest, slug: str, session_id: str, talk_id: str):
+def delete_talk(request: HttpRequest, slug: str, session_id: int, talk_id: int):
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
     services.delete_talk(talk=_talk(session, talk_id), actor=request.auth.user)
     return Status(204, None)
 
 
-@router.get("{slug}/speakers", response=list[SpeakerOut], summary="Speakers with their talks")
+@router.get(
+    "{slug}/speakers", response={200: list[SpeakerOut], **errors(404)}, summary="Speakers with their talks"
+)
 def list_speakers(request: HttpRequest, slug: str):
     event = token_event(request, slug)
     return [_speaker_out(speaker, event) for speaker in _speakers(event)]
 
 
-@router.get("{slug}/speakers/{speaker_id}", response=SpeakerOut, summary="One speaker")
-def get_speaker(request: HttpRequest, slug: str, speaker_id: str):
+@router.get(
+    "{slug}/speakers/{int:speaker_id}", response={200: SpeakerOut, **errors(404)}, summary="One speaker"
+)
+def get_speaker(request: HttpRequest, slug: str, speaker_id: int):
     event = token_event(request, slug)
     return _speaker_out(_speaker(event, speaker_id), event)
 
 
-@router.post("{slug}/speakers", response={201: SpeakerOut}, summary="Add a speaker (organizers)")
+@router.post(
+    "{slug}/speakers",
+    response={201: SpeakerOut, **errors(404, 409, 422)},
+    summary="Add a speaker (organizers)",
+)
 def create_speaker(request: HttpRequest, slug: str, payload: SpeakerIn):
     """Either ``name`` or ``participant`` (whose name is then used); a participant has one speaker profile."""
     event = token_event(request, slug, organizer=True)
@@ -506,8 +545,12 @@ def create_speaker(request: HttpRequest, slug: str, payload: SpeakerIn):
     return Status(201, _speaker_out(_speaker(event, speaker.pk), event))
 
 
-@router.patch("{slug}/speakers/{speaker_id}", response=SpeakerOut, summary="Change a speaker (organizers)")
-def update_speaker(request: HttpRequest, slug: str, speaker_id: str, payload: SpeakerIn):
+@router.patch(
+    "{slug}/speakers/{int:speaker_id}",
+    response={200: SpeakerOut, **errors(404, 409, 422)},
+    summary="Change a speaker (organizers)",
+)
+def update_speaker(request: HttpRequest, slug: str, speaker_id: int, payload: SpeakerIn):
     event = token_event(request, slug, organizer=True)
     speaker = _speaker(event, speaker_id)
     services.save_speaker(
@@ -517,11 +560,11 @@ def update_speaker(request: HttpRequest, slug: str, speaker_id: str, payload: Sp
 
 
 @router.get(
-    "{slug}/sessions/{session_id}/bookings",
-    response=list[SessionBookingOut],
+    "{slug}/sessions/{int:session_id}/bookings",
+    response={200: list[SessionBookingOut], **errors(404, 422)},
     summary="Who holds a seat, an online place or a waitlist spot (organizers)",
 )
-def list_session_bookings(request: HttpRequest, slug: str, session_id: str, filters: Query[BookingFilters]):
+def list_session_bookings(request: HttpRequest, slug: str, session_id: int, filters: Query[BookingFilters]):
     """Booked first (in booking order), then the waitlist in its order, then cancelled ones."""
     event = token_event(request, slug, organizer=True)
     session = services.get_session(event, session_id)
@@ -555,14 +598,14 @@ def list_session_bookings(request: HttpRequest, slug: str, session_id: str, filt
 
 
 @router.delete(
-    "{slug}/bookings/{booking_id}",
-    response=BookingOut,
+    "{slug}/bookings/{int:booking_id}",
+    response={200: BookingOut, **errors(404, 409, 422)},
     summary="Remove someone's booking (organizers); a freed seat goes to the waitlist",
 )
 def remove_booking(
     request: HttpRequest,
     slug: str,
-    booking_id: str,
+    booking_id: int,
     reason: Annotated[str, Query(max_length=2000)] = "",
 ):
     event = token_event(request, slug, organizer=True)
@@ -576,11 +619,11 @@ def remove_booking(
 
 
 @router.post(
-    "{slug}/sessions/{session_id}/bookings",
-    response={200: BookingOut, 201: BookingOut},
+    "{slug}/sessions/{int:session_id}/bookings",
+    response={200: BookingOut, 201: BookingOut, **errors(403, 404, 422), 409: BookingErrorOut},
     summary="Book a seat or an online place, or join the waitlist",
 )
-def book_session(request: HttpRequest, slug: str, session_id: str, payload: BookingIn):
+def book_session(request: HttpRequest, slug: str, session_id: int, payload: BookingIn):
     """201 for a new booking, 200 when the idempotency key was already used for the same request. Full →
     409 ``full`` with ``offers``; overlapping a held session → 409 ``time_conflict``."""
     event = token_event(request, slug)
@@ -607,7 +650,9 @@ def book_session(request: HttpRequest, slug: str, session_id: str, payload: Book
     return Status(200 if outcome.replayed else 201, outcome.as_dict())
 
 
-@router.get("{slug}/me/bookings", response=list[MyBookingOut], summary="My active bookings")
+@router.get(
+    "{slug}/me/bookings", response={200: list[MyBookingOut], **errors(404)}, summary="My active bookings"
+)
 def my_bookings(request: HttpRequest, slug: str):
     event = token_event(request, slug)
     participant = _own_participant(request, event)
@@ -636,11 +681,11 @@ def my_bookings(request: HttpRequest, slug: str):
 
 
 @router.delete(
-    "{slug}/me/bookings/{booking_id}",
-    response=BookingOut,
+    "{slug}/me/bookings/{int:booking_id}",
+    response={200: BookingOut, **errors(404, 409)},
     summary="Cancel my booking; a freed seat goes to the waitlist",
 )
-def cancel_my_booking(request: HttpRequest, slug: str, booking_id: str):
+def cancel_my_booking(request: HttpRequest, slug: str, booking_id: int):
     event = token_event(request, slug)
     participant = _own_participant(request, event)
     pk = as_id(booking_id)

@@ -21,14 +21,17 @@ from pydantic import ConfigDict
 from summit.core import jobs as core_jobs
 from summit.core.errors import MAX_ID, ValidationFailed, as_id
 from summit.core.http import base_url
-from summit.core.schemas import JobOut
+from summit.core.schemas import JobOut, choice_in, errors, one_of
 from summit.events.roles import token_event
 from summit.registration import jobs, services
-from summit.registration.models import InvitationCode, Participant
+from summit.registration.models import Category, InvitationCode, Organization, Participant
 
 router = Router(tags=["participants"])
 
 MAX_PAGE = 500
+
+STATUSES = Participant.STATUS_CHOICES
+MODES = Participant.MODE_CHOICES
 
 
 # --- output ------------------------------------------------------------------------------------------------
@@ -39,8 +42,8 @@ class CategoryOut(Schema):
     code: str
     name_en: str
     name_zh: str
-    required_fields: list[str]
-    onsite_quota: int | None
+    required_fields: list[one_of(Category.REQUIRABLE_FIELDS)]
+    onsite_quota: int | None = Field(..., description="null: no limit")
     onsite_taken: int
     needs_approval: bool
     needs_invitation: bool
@@ -51,8 +54,8 @@ class OrganizationOut(Schema):
     id: int
     name: str
     name_latin: str
-    type: str
-    country: str
+    type: one_of(Organization.TYPE_CHOICES)
+    country: str = Field(..., description="ISO 3166 code")
 
     @staticmethod
     def resolve_country(obj) -> str:
@@ -67,16 +70,16 @@ class ParticipantOut(Schema):
     given_name_latin: str
     family_name_latin: str
     display_name: str
-    name_order: str
+    name_order: one_of(Participant.NAME_ORDER_CHOICES)
     title: str
     position: str
     phone: str
     organization: OrganizationOut | None
-    country: str
-    category: str
-    attendance_mode: str
-    language: str
-    status: str
+    country: str = Field(..., description="ISO 3166 code")
+    category: str = Field(..., description="The category's code")
+    attendance_mode: one_of(MODES)
+    language: one_of(Participant.LANGUAGE_CHOICES)
+    status: one_of(STATUSES)
     waitlist_position: int | None
     decision_reason: str
     outlet: str
@@ -98,16 +101,26 @@ class ParticipantOut(Schema):
         return bool(obj.press_card_file)
 
 
+class StatusCounts(Schema):
+    """How many participants have each status."""
+
+    submitted: int
+    approved: int
+    waitlisted: int
+    rejected: int
+    cancelled: int
+
+
 class ParticipantListOut(Schema):
     count: int
     limit: int
     offset: int
     items: list[ParticipantOut]
-    status_counts: dict[str, int]
+    status_counts: StatusCounts = Field(..., description="Under every filter except status")
 
 
 class StatusCountsOut(Schema):
-    status_counts: dict[str, int]
+    status_counts: StatusCounts
 
 
 class InvitationOut(Schema):
@@ -119,7 +132,14 @@ class InvitationOut(Schema):
     uses: int
     expires_at: datetime | None
     note: str
-    state: str = Field(..., description="active, expired, used_up or revoked (expired by hand)")
+    state: one_of(
+        [
+            services.INVITATION_ACTIVE,
+            services.INVITATION_EXPIRED,
+            services.INVITATION_USED_UP,
+            services.INVITATION_REVOKED,
+        ]
+    ) = Field(..., description="revoked: expired by hand")
     link: str
     created_at: datetime
 
@@ -128,7 +148,7 @@ class InvitationIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     category: str | int = Field(..., description="Category code or id")
-    max_uses: int = 1
+    max_uses: int = Field(1, ge=1, le=services.MAX_INVITATION_USES)
     expires_at: datetime | None = Field(
         None, description="ISO 8601; without an offset, the event's time zone"
     )
@@ -141,7 +161,7 @@ class InvitationIn(Schema):
 
 class ImportOut(Schema):
     created: int
-    status_counts: dict[str, int]
+    status_counts: StatusCounts
 
 
 # --- input -------------------------------------------------------------------------------------------------
@@ -165,16 +185,19 @@ class _PersonFields(Schema):
     press_card_number: str | None = _text(64)
     organization_name: str | None = _text(200)
     organization_name_latin: str | None = _text(200)
-    organization_type: str | None = _text(20)
-    country: str | None = _text(100)
-    language: str | None = _text(10)
-    name_order: str | None = _text(20)
+    organization_type: choice_in(Organization.TYPE_CHOICES, max_length=20) | None = None
+    country: str | None = Field(None, max_length=100, description="ISO 3166 code or English name")
+    language: choice_in(Participant.LANGUAGE_CHOICES, max_length=10) | None = None
+    name_order: choice_in(Participant.NAME_ORDER_CHOICES, max_length=20) | None = None
 
 
 class ParticipantIn(_PersonFields):
-    email: str | None = _text(254)
-    category: str | None = _text(40)
-    attendance_mode: str | None = _text(10)
+    email: str = Field(..., max_length=254)
+    given_name: str = Field(..., max_length=100)
+    family_name: str = Field(..., max_length=100)
+    country: str = Field(..., max_length=100, description="ISO 3166 code or English name")
+    category: str = Field(..., max_length=40, description="The category's code")
+    attendance_mode: choice_in(MODES, max_length=10, description="Default: onsite") | None = None
     invitation_code: str | None = _text(64)
     notify: bool = True
 
@@ -186,26 +209,30 @@ class ParticipantPatch(_PersonFields):
 class StatusIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    status: str = Field(..., max_length=20, description="approved, rejected, waitlisted or cancelled")
+    status: choice_in(
+        [Participant.APPROVED, Participant.REJECTED, Participant.WAITLISTED, Participant.CANCELLED],
+        max_length=20,
+    )
     reason: str = Field("", max_length=2000)
     notify: bool = True
 
 
 class BulkStatusIn(StatusIn):
+    status: choice_in([Participant.APPROVED, Participant.REJECTED, Participant.WAITLISTED], max_length=20)
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=5000)
 
 
 class ModeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    attendance_mode: str = Field(..., max_length=10, description="onsite or online")
+    attendance_mode: choice_in(MODES, max_length=10)
 
 
 class ParticipantFilters(Schema):
     category: str | None = Field(None, max_length=40)
     country: str | None = Field(None, max_length=100)
-    status: str | None = Field(None, max_length=20)
-    mode: str | None = Field(None, max_length=10)
+    status: choice_in(STATUSES, max_length=20) | None = None
+    mode: choice_in(MODES, max_length=10) | None = None
     organization: str | None = Field(None, max_length=200)
     q: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=MAX_PAGE)
@@ -235,7 +262,9 @@ def _event_counts(event) -> dict[str, int]:
 
 
 @router.get(
-    "{slug}/categories", response=list[CategoryOut], summary="Participant categories with on-site quota use"
+    "{slug}/categories",
+    response={200: list[CategoryOut], **errors(404)},
+    summary="Participant categories with on-site quota use",
 )
 def list_categories(request: HttpRequest, slug: str):
     event = token_event(request, slug)
@@ -250,7 +279,9 @@ def list_categories(request: HttpRequest, slug: str):
 
 
 @router.get(
-    "{slug}/participants", response=ParticipantListOut, summary="Filtered, paginated participant list"
+    "{slug}/participants",
+    response={200: ParticipantListOut, **errors(404, 422)},
+    summary="Filtered, paginated participant list",
 )
 def list_participants(request: HttpRequest, slug: str, filters: Query[ParticipantFilters]):
     """The same filters as the back office. ``status_counts`` counts every status under the *other* filters,
@@ -271,7 +302,11 @@ def list_participants(request: HttpRequest, slug: str, filters: Query[Participan
     }
 
 
-@router.post("{slug}/participants", response={201: ParticipantOut}, summary="Register a participant")
+@router.post(
+    "{slug}/participants",
+    response={201: ParticipantOut, **errors(404, 409, 422, 429)},
+    summary="Register a participant",
+)
 def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
     """Staff registration: any category of the event, invitation-only ones without a code; the press card
     *file* required by some categories cannot come through JSON and is not required here."""
@@ -292,7 +327,7 @@ def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
 
 @router.post(
     "{slug}/participants/status",
-    response={200: StatusCountsOut, 202: JobOut},
+    response={200: StatusCountsOut, 202: JobOut, **errors(404, 409, 422)},
     summary="Decide on many participants at once",
 )
 def bulk_status(request: HttpRequest, slug: str, payload: BulkStatusIn):
@@ -324,14 +359,20 @@ def bulk_status(request: HttpRequest, slug: str, payload: BulkStatusIn):
     return {"status_counts": _event_counts(event)}
 
 
-@router.get("{slug}/participants/{int:participant_id}", response=ParticipantOut, summary="One participant")
+@router.get(
+    "{slug}/participants/{int:participant_id}",
+    response={200: ParticipantOut, **errors(404)},
+    summary="One participant",
+)
 def get_participant(request: HttpRequest, slug: str, participant_id: int):
     event = token_event(request, slug, staff=True)
     return _participant(event, participant_id)
 
 
 @router.patch(
-    "{slug}/participants/{int:participant_id}", response=ParticipantOut, summary="Change a participant's data"
+    "{slug}/participants/{int:participant_id}",
+    response={200: ParticipantOut, **errors(404, 409, 422)},
+    summary="Change a participant's data",
 )
 def update_participant(request: HttpRequest, slug: str, participant_id: int, payload: ParticipantPatch):
     event = token_event(request, slug, staff=True)
@@ -345,7 +386,7 @@ def update_participant(request: HttpRequest, slug: str, participant_id: int, pay
 
 @router.post(
     "{slug}/participants/{int:participant_id}/status",
-    response=ParticipantOut,
+    response={200: ParticipantOut, **errors(404, 409, 422)},
     summary="Approve, reject, waitlist or cancel",
 )
 def change_status(request: HttpRequest, slug: str, participant_id: int, payload: StatusIn):
@@ -372,7 +413,7 @@ def change_status(request: HttpRequest, slug: str, participant_id: int, payload:
 
 @router.post(
     "{slug}/participants/{int:participant_id}/mode",
-    response=ParticipantOut,
+    response={200: ParticipantOut, **errors(404, 409, 422)},
     summary="Switch on-site / online",
 )
 def change_mode(request: HttpRequest, slug: str, participant_id: int, payload: ModeIn):
@@ -406,7 +447,11 @@ def _invitation_out(request: HttpRequest, event, invitation: InvitationCode, rev
     }
 
 
-@router.get("{slug}/invitations", response=list[InvitationOut], summary="Invitation codes with their links")
+@router.get(
+    "{slug}/invitations",
+    response={200: list[InvitationOut], **errors(404)},
+    summary="Invitation codes with their links",
+)
 def list_invitations(request: HttpRequest, slug: str):
     event = token_event(request, slug, staff=True)
     revoked = services.revoked_invitation_ids(event)
@@ -418,7 +463,11 @@ def list_invitations(request: HttpRequest, slug: str):
     return [_invitation_out(request, event, invitation, revoked) for invitation in invitations]
 
 
-@router.post("{slug}/invitations", response={201: InvitationOut}, summary="Create an invitation code")
+@router.post(
+    "{slug}/invitations",
+    response={201: InvitationOut, **errors(404, 409, 422)},
+    summary="Create an invitation code",
+)
 def create_invitation(request: HttpRequest, slug: str, payload: InvitationIn):
     """A duplicate code, ``max_uses`` below 1 or an expiry in the past → 422 with the ``field``."""
     event = token_event(request, slug, staff=True)
@@ -446,7 +495,11 @@ def create_invitation(request: HttpRequest, slug: str, payload: InvitationIn):
 # --- import ------------------------------------------------------------------------------------------------
 
 
-@router.post("{slug}/import", response={201: ImportOut}, summary="Import participants from a CSV/Excel file")
+@router.post(
+    "{slug}/import",
+    response={201: ImportOut, **errors(404, 409, 422)},
+    summary="Import participants from a CSV/Excel file",
+)
 def import_file(
     request: HttpRequest,
     slug: str,

@@ -354,7 +354,8 @@ def test_speakers_and_talks(org, event, delegate, session, other_event):
 def test_participant_token_cannot_write_the_program(me, event, forum, session, delegate):
     assert_error(me.post("wic/forums", {"slug": "mine", "title_en": "Mine"}), 404, "not_found")
     assert_error(me.patch(f"wic/forums/{forum.pk}", {"title_en": "Mine"}), 404, "not_found")
-    assert_error(me.post("wic/sessions", {"forum": forum.pk, "title_en": "X"}), 404, "not_found")
+    new_session = {"forum": forum.pk, "title_en": "X", "start": "2027-11-09T14:00", "end": "2027-11-09T15:00"}
+    assert_error(me.post("wic/sessions", new_session), 404, "not_found")
     assert_error(me.patch(f"wic/sessions/{session.pk}", {"capacity": 500}), 404, "not_found")
     assert_error(me.post(f"wic/sessions/{session.pk}/cancel"), 404, "not_found")
     assert_error(me.post("wic/speakers", {"name": "Me"}), 404, "not_found")

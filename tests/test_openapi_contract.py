@@ -1,0 +1,588 @@
+"""The REST API keeps the contract of its own document (``/api/openapi.json``): every operation is called for
+its success and for each error answer it documents, and every answer's status must be documented for that
+operation and its JSON body must validate against the documented schema (``$ref`` resolved, JSON Schema
+2020-12, as OpenAPI 3.1 uses); the body of every successful request must fit the documented request schema. At the end every documented answer must have been seen, so a new answer or a
+new operation needs a call here."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import count
+from urllib.parse import urlencode
+
+import jsonschema
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, transaction
+
+from summit.accounts import services as accounts
+from summit.core.errors import SummitError
+from summit.events.testing import make_event, make_staff
+from summit.program import services as program
+from summit.program.testing import make_forum, make_session
+from summit.registration import jobs
+from summit.registration.models import Participant
+from summit.registration.testing import (
+    make_delegate,
+    make_organization,
+    make_participant,
+    make_standard_categories,
+    person_data,
+)
+
+pytestmark = pytest.mark.django_db
+
+METHODS = ("get", "post", "put", "patch", "delete")
+CSV = "email,given_name,family_name,country,category,organization\n{email},Wei,Wang,CN,company,Alibaba\n"
+
+
+def operations(doc: dict):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield method, path, operation
+
+
+@dataclass
+class Call:
+    """One request: the operation (``method``, documented ``path``), the values of its path parameters, its
+    token ("org", "me", "pending" or None) and its JSON body, query or multipart form."""
+
+    method: str
+    path: str
+    params: dict = field(default_factory=dict)
+    token: str | None = "org"
+    body: dict | None = None
+    query: dict | None = None
+    form: dict | None = None
+    status: int = 200
+
+    def url(self, **changes) -> str:
+        return "/api" + self.path.removeprefix("/api").format(**{**self.params, **changes})
+
+
+class Contract:
+    def __init__(self, client, doc: dict, tokens: dict):
+        self.client, self.doc, self.tokens = client, doc, tokens
+        self.seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+
+    def send(
+        self, call: Call, *, url: str | None = None, token: str | None = "same", expect: int | None = None
+    ):
+        url = url or call.url()
+        raw = self.tokens.get(call.token if token == "same" else token)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"} if raw else {}
+        if call.method != "get" and call.query:
+            url += ("&" if "?" in url else "?") + urlencode(call.query)
+        if call.form is not None:
+            response = self.client.post(url, call.form, **headers)
+        elif call.method == "get":
+            response = self.client.get(url, call.query or {}, **headers)
+        else:
+            data = json.dumps(call.body) if call.body is not None else ""
+            response = getattr(self.client, call.method)(
+                url, data, content_type="application/json", **headers
+            )
+        expected = call.status if expect is None else expect
+        if expected < 300 and call.body is not None:
+            self.validate(call.method, call.path, "request", call.body)
+        assert response.status_code == expected, (
+            call.method,
+            url,
+            response.status_code,
+            response.content[:500],
+        )
+        self.check(call.method, call.path, response)
+        return response
+
+    def check(self, method: str, path: str, response) -> None:
+        """The answer's status is documented for the operation and its body has the documented shape."""
+        operation = self.doc["paths"][path][method]
+        status = str(response.status_code)
+        assert status in operation["responses"], f"{method.upper()} {path} answered an undocumented {status}"
+        self.seen[(method, path)].add(response.status_code)
+        content = operation["responses"][status].get("content", {})
+        if response.status_code == 204:
+            assert not response.content
+            return
+        if "application/json" not in content:
+            assert content, f"{method.upper()} {path} {status} documents no body"
+            assert not response["Content-Type"].startswith("application/json")
+            return
+        assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+        self.validate(method, path, status, response.json())
+
+    def validate(self, method: str, path: str, status: str, data) -> None:
+        """``data`` fits the documented schema of the answer ``status`` (or of the request body)."""
+        operation = self.doc["paths"][path][method]
+        part = operation["requestBody"] if status == "request" else operation["responses"][status]
+        schema = {**part["content"]["application/json"]["schema"], "components": self.doc["components"]}
+        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
+        assert not errors, f"{method.upper()} {path} {status}: {errors[0].message} at {list(errors[0].path)}"
+
+
+@pytest.fixture
+def world(settings):
+    event = make_event("wic")
+    make_event("other")
+    categories = make_standard_categories(event)
+    organizer = make_staff(event, "organizer", "organizer@example.org")
+    delegate = make_delegate(event, categories["company"])
+    pending = make_participant(event, categories["company"], status=Participant.SUBMITTED)
+    tokens = {
+        "org": accounts.create_api_token(event=event, user=organizer, name="desk")[1],
+        "me": accounts.create_api_token(event=event, user=delegate.user, name="phone")[1],
+        "pending": accounts.create_api_token(event=event, user=pending.user, name="phone")[1],
+    }
+    forum = make_forum(event, "governance-forum", topic="governance")
+    hours = count(0, 2)
+
+    def session(**extra):
+        """A session of its own two hours, so the delegate's bookings never overlap."""
+        return make_session(event, forum, start=event.start + timedelta(hours=next(hours)), **extra)
+
+    def booking(person=delegate):
+        outcome = program.book(
+            session=session(), participant=person, mode="onsite", idempotency_key=uuid.uuid4().hex
+        )
+        return outcome.booking
+
+    def talk():
+        return program.save_talk(session=session(), data={"title_en": "Talk"}, actor=organizer)
+
+    def speaker():
+        return program.save_speaker(event=event, data={"name": "Li Hua"}, actor=organizer)
+
+    def person(**extra):
+        extra.setdefault("organization", make_organization(event))
+        extra.setdefault("position", "Director")
+        return make_participant(event, categories["company"], **extra)
+
+    job = jobs.start_export(event=event, params={}, fmt="csv", actor=organizer)
+    return {
+        "event": event,
+        "categories": categories,
+        "organizer": organizer,
+        "delegate": delegate,
+        "tokens": tokens,
+        "forum": forum,
+        "session": session,
+        "booking": booking,
+        "talk": talk,
+        "speaker": speaker,
+        "person": person,
+        "job": job,
+        "settings": settings,
+    }
+
+
+E = "/api/events/{slug}"
+
+
+def calls(w) -> dict[tuple[str, str], callable]:
+    """For each operation, a function that makes a successful call (creating what it needs each time)."""
+    wic = {"slug": "wic"}
+
+    def at(**ids):
+        return {**wic, **ids}
+
+    def talk_call(method, **extra):
+        talk = w["talk"]()
+        return Call(
+            method,
+            E + "/sessions/{session_id}/talks/{talk_id}",
+            at(session_id=talk.session_id, talk_id=talk.pk),
+            **extra,
+        )
+
+    return {
+        ("get", "/api/events/"): lambda: Call("get", "/api/events/"),
+        ("get", E): lambda: Call("get", E, wic),
+        ("get", E + "/categories"): lambda: Call("get", E + "/categories", wic),
+        ("get", E + "/participants"): lambda: Call(
+            "get", E + "/participants", wic, query={"status": "approved"}
+        ),
+        ("post", E + "/participants"): lambda: Call(
+            "post", E + "/participants", wic, body=person_data(category="company", notify=False), status=201
+        ),
+        ("post", E + "/participants/status"): lambda: Call(
+            "post", E + "/participants/status", wic, body={"ids": [w["person"]().pk], "status": "approved"}
+        ),
+        ("get", E + "/participants/{participant_id}"): lambda: Call(
+            "get", E + "/participants/{participant_id}", at(participant_id=w["person"]().pk)
+        ),
+        ("patch", E + "/participants/{participant_id}"): lambda: Call(
+            "patch",
+            E + "/participants/{participant_id}",
+            at(participant_id=w["person"]().pk),
+            body={"title": "Dr."},
+        ),
+        ("post", E + "/participants/{participant_id}/status"): lambda: Call(
+            "post",
+            E + "/participants/{participant_id}/status",
+            at(participant_id=w["person"]().pk),
+            body={"status": "rejected", "reason": "Incomplete"},
+        ),
+        ("post", E + "/participants/{participant_id}/mode"): lambda: Call(
+            "post",
+            E + "/participants/{participant_id}/mode",
+            at(participant_id=w["person"]().pk),
+            body={"attendance_mode": "online"},
+        ),
+        ("get", E + "/invitations"): lambda: Call("get", E + "/invitations", wic),
+        ("post", E + "/invitations"): lambda: Call(
+            "post", E + "/invitations", wic, body={"category": "vip"}, status=201
+        ),
+        ("post", E + "/import"): lambda: Call(
+            "post",
+            E + "/import",
+            wic,
+            form={
+                "file": SimpleUploadedFile(
+                    "list.csv",
+                    CSV.format(email=f"{uuid.uuid4().hex}@example.org").encode(),
+                    content_type="text/csv",
+                )
+            },
+            status=201,
+        ),
+        ("get", E + "/forums"): lambda: Call("get", E + "/forums", wic),
+        ("get", E + "/forums/{forum_id}"): lambda: Call(
+            "get", E + "/forums/{forum_id}", at(forum_id=w["forum"].pk)
+        ),
+        ("post", E + "/forums"): lambda: Call(
+            "post",
+            E + "/forums",
+            wic,
+            body={"slug": uuid.uuid4().hex[:10], "title_en": "Data", "topic": "ai"},
+            status=201,
+        ),
+        ("patch", E + "/forums/{forum_id}"): lambda: Call(
+            "patch", E + "/forums/{forum_id}", at(forum_id=w["forum"].pk), body={"title_zh": "治理"}
+        ),
+        ("get", E + "/sessions"): lambda: Call(
+            "get", E + "/sessions", wic, query={"topic": "governance", "mode": "onsite"}
+        ),
+        ("get", E + "/sessions/{session_id}"): lambda: Call(
+            "get", E + "/sessions/{session_id}", at(session_id=w["session"]().pk)
+        ),
+        ("post", E + "/sessions"): lambda: Call(
+            "post",
+            E + "/sessions",
+            wic,
+            body={
+                "forum": w["forum"].pk,
+                "title_en": "Data flows",
+                "start": "2027-11-09T14:00",
+                "end": "2027-11-09T15:30",
+                "capacity": 120,
+                "languages": ["en", "zh"],
+            },
+            status=201,
+        ),
+        ("patch", E + "/sessions/{session_id}"): lambda: Call(
+            "patch", E + "/sessions/{session_id}", at(session_id=w["session"]().pk), body={"capacity": 150}
+        ),
+        ("post", E + "/sessions/{session_id}/cancel"): lambda: Call(
+            "post",
+            E + "/sessions/{session_id}/cancel",
+            at(session_id=w["session"]().pk),
+            body={"reason": "Storm"},
+        ),
+        ("post", E + "/sessions/{session_id}/talks"): lambda: Call(
+            "post",
+            E + "/sessions/{session_id}/talks",
+            at(session_id=w["session"]().pk),
+            body={"title_en": "Hi"},
+            status=201,
+        ),
+        ("patch", E + "/sessions/{session_id}/talks/{talk_id}"): lambda: talk_call(
+            "patch", body={"minutes": 20}
+        ),
+        ("delete", E + "/sessions/{session_id}/talks/{talk_id}"): lambda: talk_call("delete", status=204),
+        ("get", E + "/speakers"): lambda: Call("get", E + "/speakers", wic),
+        ("get", E + "/speakers/{speaker_id}"): lambda: Call(
+            "get", E + "/speakers/{speaker_id}", at(speaker_id=w["speaker"]().pk)
+        ),
+        ("post", E + "/speakers"): lambda: Call(
+            "post", E + "/speakers", wic, body={"name": "Anna"}, status=201
+        ),
+        ("patch", E + "/speakers/{speaker_id}"): lambda: Call(
+            "patch", E + "/speakers/{speaker_id}", at(speaker_id=w["speaker"]().pk), body={"remote": True}
+        ),
+        ("get", E + "/sessions/{session_id}/bookings"): lambda: Call(
+            "get",
+            E + "/sessions/{session_id}/bookings",
+            at(session_id=w["booking"]().session_id),
+            query={"status": "booked"},
+        ),
+        ("delete", E + "/bookings/{booking_id}"): lambda: Call(
+            "delete",
+            E + "/bookings/{booking_id}",
+            at(booking_id=w["booking"]().pk),
+            query={"reason": "No-show"},
+        ),
+        ("post", E + "/sessions/{session_id}/bookings"): lambda: Call(
+            "post",
+            E + "/sessions/{session_id}/bookings",
+            at(session_id=w["session"]().pk),
+            token="me",
+            body={"mode": "onsite", "idempotency_key": uuid.uuid4().hex},
+            status=201,
+        ),
+        ("get", E + "/me/bookings"): lambda: (
+            w["booking"](),
+            Call("get", E + "/me/bookings", wic, token="me"),
+        )[1],
+        ("delete", E + "/me/bookings/{booking_id}"): lambda: Call(
+            "delete", E + "/me/bookings/{booking_id}", at(booking_id=w["booking"]().pk), token="me"
+        ),
+        ("get", "/api/jobs/{job_id}"): lambda: Call("get", "/api/jobs/{job_id}", {"job_id": w["job"].pk}),
+        ("get", "/api/jobs/{job_id}/file"): lambda: Call(
+            "get", "/api/jobs/{job_id}/file", {"job_id": w["job"].pk}
+        ),
+    }
+
+
+def bad_input(call: Call) -> Call:
+    """The same call with input the operation refuses (422)."""
+    bad = {
+        "/participants": {"limit": "many"},
+        "/sessions": {"topic": "nope"},
+        "/sessions/{session_id}/bookings": {"status": "nope"},
+        "/bookings/{booking_id}": {"reason": "x" * 2001},
+    }
+    if call.form is not None:
+        return Call(call.method, call.path, call.params, form={}, status=422)
+    if call.body is not None:
+        return Call(
+            call.method, call.path, call.params, call.token, body={**call.body, "surprise": 1}, status=422
+        )
+    suffix = call.path.removeprefix(E)
+    return Call(call.method, call.path, call.params, call.token, query=bad[suffix], status=422)
+
+
+@pytest.fixture
+def contract(client, world):
+    doc = client.get("/api/openapi.json").json()
+    return Contract(client, doc, world["tokens"])
+
+
+def test_every_operation_answers_as_its_document_says(contract, world, monkeypatch):
+    doc, made = contract.doc, calls(world)
+    documented = {(m, p) for m, p, _op in operations(doc)}
+    assert documented == set(made), "every operation of the document needs a call here (and only those)"
+
+    for (method, path), make in made.items():
+        responses = doc["paths"][path][method]["responses"]
+        call = make()
+        # 400: a NUL character anywhere, here in the query, before anything else is looked at.
+        nul = Call(
+            call.method, call.path, call.params, call.token, call.body, {**(call.query or {}), "q": "\x00"}
+        )
+        nul.form = call.form
+        contract.send(nul, expect=400)
+        # 401: no token, and an unknown one.
+        contract.send(call, token=None, expect=401)
+        contract.tokens["bogus"] = "smt_unknown"
+        contract.send(call, token="bogus", expect=401)
+        # 404: another event, or an object of the path that does not exist.
+        if "{slug}" in path:
+            contract.send(make(), url=make().url(slug="other"), expect=404)
+        for name in call.params:
+            if name != "slug":
+                missing = str(uuid.uuid4()) if name == "job_id" else 987654321
+                contract.send(make(), url=call.url(**{name: missing}), expect=404)
+        # 422: input the operation refuses.
+        if "422" in responses:
+            contract.send(bad_input(make()))
+        # 409 (busy): any change may be asked to try again in a moment; nothing is changed.
+        if "409" in responses:
+            call = make()
+            with monkeypatch.context() as patched:
+                patched.setattr("summit.core.locking.transaction", LockedDatabase())
+                assert contract.send(call, expect=409).json()["code"] == "busy"
+        # The success.
+        contract.send(make())
+
+    _specific_answers(contract, world, made, monkeypatch)
+
+    missing = {
+        f"{method.upper()} {path}: {sorted(set(map(int, op['responses'])) - contract.seen[(method, path)])}"
+        for method, path, op in operations(doc)
+        if set(map(int, op["responses"])) - contract.seen[(method, path)]
+    }
+    assert not missing, f"documented answers never seen: {sorted(missing)}"
+
+
+class LockedDatabase:
+    """``django.db.transaction`` for ``core.locking`` while another writer holds the database: every unit of
+    work meets SQLite's "database is locked" (a lock timeout on PostgreSQL), which the API answers 409 busy."""
+
+    def __getattr__(self, name):
+        return getattr(transaction, name)
+
+    def atomic(self, *args, **kwargs):
+        error = OperationalError("database is locked")
+        error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        raise error
+
+
+def _specific_answers(contract: Contract, w, made, monkeypatch) -> None:
+    """The answers only some operations give: 202 jobs, 200 replays, 403, state conflicts with extra keys,
+    429."""
+    send = contract.send
+    # A large decision runs as a job (202), which the job operation then shows.
+    w["settings"].BULK_JOB_THRESHOLD = 2
+    bulk = made[("post", E + "/participants/status")]()
+    bulk.body["ids"] = [w["person"]().pk, w["person"]().pk]
+    job = send(bulk, expect=202).json()
+    send(Call("get", "/api/jobs/{job_id}", {"job_id": job["id"]}))
+
+    # Booking: a repeated key replays (200); a full session offers what is left (409 with offers); the same
+    # time as a held session names it (409 time_conflict); an unapproved participant may not book (403).
+    book = made[("post", E + "/sessions/{session_id}/bookings")]()
+    send(book)
+    send(book, expect=200)
+    full = w["session"](capacity=1)
+    program.book(
+        session=full,
+        participant=w["person"](status=Participant.APPROVED),
+        mode="onsite",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    body = send(
+        Call(
+            "post",
+            book.path,
+            {"slug": "wic", "session_id": full.pk},
+            "me",
+            {"mode": "onsite", "idempotency_key": uuid.uuid4().hex},
+        ),
+        expect=409,
+    ).json()
+    assert body["code"] == "full" and body["offers"] == ["waitlist", "online"]
+    held = w["booking"]()
+    twin = make_session(w["event"], w["forum"], start=held.session.start)
+    body = send(
+        Call(
+            "post",
+            book.path,
+            {"slug": "wic", "session_id": twin.pk},
+            "me",
+            {"mode": "online", "idempotency_key": uuid.uuid4().hex},
+        ),
+        expect=409,
+    ).json()
+    assert body["code"] == "time_conflict" and body["conflicting_booking"] == held.pk
+    body = send(
+        Call(
+            "post", book.path, book.params, "pending", {"mode": "onsite", "idempotency_key": uuid.uuid4().hex}
+        ),
+        expect=403,
+    ).json()
+    assert body["code"] == "not_approved"
+    # A participant token on the organizers' list of bookings: hidden (404).
+    send(Call("get", E + "/sessions/{session_id}/bookings", book.params, "me"), expect=404)
+
+    # State conflicts of registrations, and a refused value the service names (422 with `field`).
+    gone = w["person"](status=Participant.CANCELLED)
+    ids = {"slug": "wic", "participant_id": gone.pk}
+    assert (
+        send(
+            Call("patch", E + "/participants/{participant_id}", ids, body={"title": "Dr."}), expect=409
+        ).json()["code"]
+        == "cancelled"
+    )
+    body = send(
+        Call("post", E + "/participants/{participant_id}/status", ids, body={"status": "happy"}), expect=422
+    ).json()
+    assert body["code"] == "bad_status" and body["field"] == "status"
+
+    # 429: a registration refused because the caller sent too many.
+    class RateLimited(SummitError):
+        status, code = 429, "rate_limited"
+
+    def refuse(**kwargs):
+        raise RateLimited("Too many registrations; try again in a minute.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("summit.registration.services.register", refuse)
+        body = send(made[("post", E + "/participants")](), expect=429).json()
+    assert body["code"] == "rate_limited"
+
+
+def test_every_operation_documents_its_common_errors(client, db):
+    """Every operation documents 400 and, behind the token, 401; with a path parameter 404; with a body or a
+    query 422. Every error answer has the {code, detail} shape."""
+    doc = client.get("/api/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    ids = [operation["operationId"] for _m, _p, operation in operations(doc)]
+    assert len(ids) == len(set(ids)), "a generated client names its methods after the operation ids"
+    for method, path, operation in operations(doc):
+        name = f"{method.upper()} {path}"
+        answers = operation["responses"]
+        assert "400" in answers, name
+        if operation.get("security"):
+            assert "401" in answers, name
+        parameters = operation.get("parameters", [])
+        if any(p["in"] == "path" for p in parameters):
+            assert "404" in answers, name
+        if operation.get("requestBody") or any(p["in"] == "query" for p in parameters):
+            assert "422" in answers, name
+        for status, answer in answers.items():
+            if int(status) >= 400:
+                ref = answer["content"]["application/json"]["schema"]["$ref"]
+                schema = schemas[ref.rsplit("/", 1)[1]]
+                assert {"code", "detail"} <= set(schema["required"]), (name, status)
+
+
+def test_ids_are_integers_and_choices_are_enums(client, db):
+    doc = client.get("/api/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    for method, path, operation in operations(doc):
+        for parameter in operation.get("parameters", []):
+            if (
+                parameter["in"] == "path"
+                and parameter["name"].endswith("_id")
+                and parameter["name"] != "job_id"
+            ):
+                assert parameter["schema"]["type"] == "integer", (method, path, parameter)
+    assert schemas["ParticipantOut"]["properties"]["status"]["enum"] == [
+        "submitted",
+        "approved",
+        "waitlisted",
+        "rejected",
+        "cancelled",
+    ]
+    assert schemas["BookingOut"]["properties"]["status"]["enum"] == ["booked", "waitlisted", "cancelled"]
+    assert schemas["JobOut"]["properties"]["state"]["enum"] == ["queued", "running", "succeeded", "failed"]
+    assert set(schemas["SessionCreateIn"]["required"]) == {"forum", "title_en", "start", "end"}
+    assert schemas["SessionIn"]["properties"]["capacity"]["minimum"] == 0
+
+
+def test_addresses_and_methods_outside_the_operations_answer_json(client, world):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['org']}"}
+    for url in ("/api/nothing", "/api/events/wic/sessions/abc", "/api/events/wic/participants/x1"):
+        response = client.get(url, **headers)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found" and response.json()["detail"]
+    response = client.delete("/api/events/wic/participants", **headers)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    # A GET without its final slash is sent on to the address with it.
+    response = client.get("/api/events", **headers)
+    assert response.status_code == 301 and response["Location"] == "/api/events/"
+
+
+def test_a_body_over_the_size_limit_is_a_documented_400(contract, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    call = calls(world)[("post", E + "/participants")]()
+    call.body["position"] = "x" * 2000
+    assert contract.send(call, expect=400).json()["code"] == "too_large"
