@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "django_countries",
     # Serves the OpenAPI docs (Swagger UI) from its own static files instead of a CDN.
     "ninja",
+    # Lockout after repeated wrong passwords on the sign-in form (docs/operations.md: rate limits).
+    "axes",
+    # Second factor (TOTP) for staff accounts (core/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "summit.core",
     "summit.events",
     "summit.accounts",
@@ -78,9 +83,15 @@ MIDDLEWARE = [
     "summit.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # A session opened by a sign-in link acts on its link's event only.
+    "summit.accounts.middleware.LinkSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "summit.core.middleware.SummitErrorMiddleware",
+    # Must stay last (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "summit.urls"
@@ -183,6 +194,11 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses a locked-out address or account before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from summit.accounts import services as accounts
 from summit.accounts import views as token_pages
+from summit.accounts.middleware import remember_link_event
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url
 from summit.events import roles
@@ -137,16 +138,20 @@ def magic(request, token):
     except SummitError as exc:
         return render(request, "registration/link_invalid.html", {"error": exc}, status=exc.status)
     participant = services.link_participant(link)
+    if participant is None:
+        error = NotFound(_("This sign-in link is not valid. Please request a new one."), code="link_invalid")
+        return render(request, "registration/link_invalid.html", {"error": error}, status=404)
     if request.method != "POST":
         return render(request, "registration/magic.html", {"link": link, "participant": participant})
+    # A link signs its participant in for the link's event only (accounts/middleware.py); check_link has
+    # refused staff and password accounts.
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
-    if participant is not None:
-        event = participant.event
-        target = request.GET.get("next", "")
-        if target and services.safe_next_path(event, target):
-            return redirect(target)
-        return redirect("registration:me", slug=event.slug)
-    return redirect("home")
+    remember_link_event(request, participant.event)
+    event = participant.event
+    target = request.GET.get("next", "")
+    if target and services.safe_next_path(event, target):
+        return redirect(target)
+    return redirect("registration:me", slug=event.slug)
 
 
 def _own_participant(request, event) -> Participant:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 from summit.accounts import services as accounts
 from summit.accounts.auth import authenticate_token as authenticate_api_token
@@ -19,8 +20,19 @@ from summit.registration.models import (
 def issue_magic_link(*, participant: Participant, base_url: str | None = None, next_path: str = "") -> str:
     """Create a one-time sign-in link for ``participant`` and return its full URL.
 
-    ``next_path`` (a page of the participant's event) is where the link lands after signing in.
+    ``next_path`` (a page of the participant's event) is where the link lands after signing in. An account
+    that may not use links (a staff role or a password, ``accounts.link_allowed``) gets the address of the
+    password sign-in form instead, leading to the same page.
     """
+    if not accounts.link_allowed(participant.user):
+        target = next_path if next_path and safe_next_path(participant.event, next_path) else ""
+        target = target or reverse("registration:me", args=[participant.event.slug])
+        return (
+            (base_url or settings.SITE_URL).rstrip("/")
+            + reverse("core:login")
+            + "?"
+            + urlencode({"next": target})
+        )
     link = accounts.issue_link(user=participant.user, event=participant.event, base_url=base_url)
     if next_path and safe_next_path(participant.event, next_path):
         link += "?" + urlencode({"next": next_path})
