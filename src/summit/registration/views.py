@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from summit.accounts import services as accounts
 from summit.accounts import views as token_pages
 from summit.accounts.middleware import remember_link_event
+from summit.core import ratelimit
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url
 from summit.events import roles
@@ -62,9 +63,12 @@ def register(request, slug):
             "language": "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en",
         },
     )
+    if request.method == "POST":
+        # Every attempt counts, valid or not (429 past the limit: core/ratelimit.py).
+        ratelimit.check(request, "register", f"{event.pk}:{request.POST.get('email', '')}")
     if request.method == "POST" and form.is_valid():
         try:
-            participant = services.register(
+            services.register(
                 event=event,
                 data={
                     **form.person_data(),
@@ -76,11 +80,13 @@ def register(request, slug):
                 press_card=request.FILES.get("press_card_file"),
                 actor=request.user,
                 base_url=base_url(request),
+                # An address already registered gets a mail, the visitor the same page as a new one.
+                if_registered="notify",
             )
         except SummitError as exc:
             form.apply_error(exc)
         else:
-            request.session[f"registered:{event.pk}"] = participant.pk
+            request.session[f"registered:{event.pk}"] = form.cleaned_data["email"]
             return redirect("registration:done", slug=event.slug)
     required = {str(c.pk): c.required_fields for c in form.categories.values()}
     online_only = [str(c.pk) for c in form.categories.values() if not c.allows_onsite]
@@ -99,18 +105,18 @@ def register(request, slug):
 
 def done(request, slug):
     event = get_event(slug)
-    pk = request.session.get(f"registered:{event.pk}")
-    participant = (
-        Participant.objects.filter(pk=pk, event=event).select_related("category").first() if pk else None
-    )
-    if participant is None:
+    # The same page whether the address was new or already registered: it shows nothing of the registration.
+    email = request.session.get(f"registered:{event.pk}")
+    if not isinstance(email, str) or not email:
         return redirect("events:home", slug=event.slug)
-    return render(request, "registration/done.html", {"event": event, "participant": participant})
+    return render(request, "registration/done.html", {"event": event, "email": email})
 
 
 def signin(request, slug):
     event = get_event(slug)
     form = SignInForm(posted(request)[0])
+    if request.method == "POST":
+        ratelimit.check(request, "signin_link", f"{event.pk}:{request.POST.get('email', '')}")
     if request.method == "POST" and form.is_valid():
         services.request_magic_link(
             event=event,
