@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "summit.core.middleware.SummitErrorMiddleware",
+    # Staff of an event that requires a second factor set it up and enter a code before its back office.
+    "summit.events.middleware.TwoFactorRequiredMiddleware",
     # Must stay last (django-axes).
     "axes.middleware.AxesMiddleware",
 ]
@@ -231,6 +233,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "summit.core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "summit.core.ratelimit.lockout_response"
 AXES_VERBOSE = False
+
+# Second factor (core/two_factor.py): the name authenticator apps show; django-otp's own slow-down after a
+# wrong code is off, the code pages are rate-limited instead (RATE_LIMITS["otp"]).
+OTP_TOTP_ISSUER = env("OTP_ISSUER", "Summit")
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # --- cache ----------------------------------------------------------------------------------------------
 # Rate limit counters (and nothing that must survive a restart). In-process by default; with several
