@@ -19,13 +19,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         request_started.connect(_start_thread_backend, dispatch_uid="summit.core.jobs.start")
-        from django.utils.translation import gettext_lazy as _
+        from summit.core import audit, labels
 
-        from summit.core import audit
-
-        audit.register_labels(
-            {
-                "two_factor.enabled": _("Second factor turned on"),
-                "two_factor.disabled": _("Second factor turned off"),
-            }
-        )
+        audit.register_labels(labels.AUDIT_LABELS)
