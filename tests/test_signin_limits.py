@@ -75,6 +75,10 @@ def test_the_client_address_comes_from_the_configured_proxy_header(rf, settings)
     assert ratelimit.client_ip(request) == "127.0.0.1"
     settings.CLIENT_IP_HEADER = "X-Forwarded-For"
     assert ratelimit.client_ip(request) == "203.0.113.9"
+    # Something that is not an address is never used (nor stored by the password lockout).
+    forged = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, <script>")
+    assert ratelimit.client_ip(forged) == "127.0.0.1"
+    assert ratelimit.axes_client_ip(rf.get("/", REMOTE_ADDR="")) is None
 
 
 def test_registration_form_is_limited_per_address(client, event, categories):

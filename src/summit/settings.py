@@ -230,7 +230,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "summit.core.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "summit.core.ratelimit.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "summit.core.ratelimit.lockout_response"
 AXES_VERBOSE = False
 

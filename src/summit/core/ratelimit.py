@@ -13,6 +13,7 @@ Keys are hashed, so no e-mail address is stored in the cache. Limits come from s
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 
@@ -95,13 +96,32 @@ def check(request, name: str, *values: str) -> None:
 def client_ip(request) -> str:
     """The client's address: ``REMOTE_ADDR``, or with ``SUMMIT_CLIENT_IP_HEADER`` set (behind a reverse proxy
     that sets it, e.g. ``X-Forwarded-For``) the last address in that header, the one the proxy added."""
+    return _client_address(request) or "unknown"
+
+
+def axes_client_ip(request) -> str | None:
+    """The client address for django-axes (``AXES_CLIENT_IP_CALLABLE``): None when there is none (a
+    sign-in made in code, ``force_login``), as axes stores it in an IP address column."""
+    return _client_address(request)
+
+
+def _client_address(request) -> str | None:
     header = getattr(settings, "CLIENT_IP_HEADER", "")
     if header:
         value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         addresses = [part.strip() for part in value.split(",") if part.strip()]
-        if addresses:
+        if addresses and _is_ip(addresses[-1]):
             return addresses[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "")
+    return remote if _is_ip(remote) else None
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def retry_after_header(response, exc: RateLimited):
