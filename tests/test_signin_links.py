@@ -38,6 +38,7 @@ def test_registering_an_organizers_address_elsewhere_mails_no_link(client, event
     assert message.to == ["boss@example.org"]
     assert link_in(message) is None
     assert "/accounts/login/" in message.body
+    assert "signs in with its password" in message.body and "no password needed" not in message.body
     assert not MagicLink.objects.filter(user=boss).exists()
 
 

@@ -137,3 +137,19 @@ def test_organizers_turn_the_requirement_off_again(client, event, organizer):
     event.refresh_from_db()
     assert not event.staff_two_factor
     assert re.search(r"no longer need", client.get(f"/events/{event.slug}/manage/security/").text)
+
+
+def test_the_admin_sign_in_asks_for_the_code_too(client, settings):
+    from summit.core.testing import make_user
+
+    root = make_user("root@example.org", is_superuser=True, is_staff=True)
+    codes = enrol(client, root)
+    client.logout()
+    sent = client.get("/admin/login/?next=/admin/")
+    assert sent.status_code == 302 and sent["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    step = client.post("/admin/login/?next=/admin/", {"username": root.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session and step.status_code == 302
+    client.post("/accounts/login/", {"username": root.email, "password": PASSWORD, "next": "/admin/"})
+    assert "_auth_user_id" not in client.session
+    done = client.post("/accounts/login/code/", {"code": codes.next()})
+    assert done["Location"] == "/admin/" and client.get("/admin/").status_code == 200

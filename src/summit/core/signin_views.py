@@ -171,3 +171,9 @@ def two_factor_page(request):
         },
         status=422 if error else 200,
     )
+
+
+def admin_login(request):
+    """The admin's own sign-in form would skip the second factor: send it to the site's form."""
+    target = _safe_next(request, request.GET.get("next")) or "/admin/"
+    return redirect(f"{resolve_url('core:login')}?{urlencode({'next': target})}")
