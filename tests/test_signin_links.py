@@ -106,3 +106,13 @@ def test_a_new_link_replaces_the_older_unused_ones(client, event, categories):
     assert client.post(first).status_code == 409
     assert "_auth_user_id" not in client.session
     assert client.post(second).status_code == 302
+
+
+def test_a_link_session_never_reaches_a_back_office(client, event, categories):
+    person = make_delegate(event, categories["company"], email="amina@example.org")
+    client.post(urlsplit(accounts.issue_link(user=person.user, event=event)).path)
+    # She becomes an accreditation officer while signed in by link.
+    EventRole.objects.create(event=event, user=person.user, role=EventRole.ACCREDITATION_OFFICER)
+    assert client.get(f"/events/{event.slug}/manage/participants/").status_code == 404
+    assert client.get("/admin/").status_code == 302
+    assert client.get(f"/events/{event.slug}/me/").status_code == 200

@@ -2,9 +2,9 @@
 
 A link signs its participant in (``registration.views.magic``), and the session remembers the slug of the
 link's event (:func:`remember_link_event`). On the pages of any other event (``/events/<slug>/…``) such a
-session is anonymous, so a link for event A never opens event B's registration, agenda or tokens. A password
-sign-in (staff) is not scoped. Links never sign in staff or accounts with a password
-(``accounts.services.link_allowed``), so a link session never reaches a back office.
+session is anonymous, so a link for event A never opens event B's registration, agenda or tokens; on back
+offices, the admin and job pages it is always anonymous. A password sign-in (staff) is not scoped. Links
+never sign in staff or accounts with a password (``accounts.services.link_allowed``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ def link_scope_allows(request, slug: str) -> bool:
     return events is None or slug in events
 
 
+def _staff_area(parts: list[str]) -> bool:
+    """Back offices, the admin and background job pages."""
+    if len(parts) > 3 and parts[1] == "events" and parts[3] == "manage":
+        return True
+    return len(parts) > 1 and parts[1] in {"admin", "jobs"}
+
+
 class LinkSessionMiddleware:
     """After the authentication middleware: a link session is anonymous outside its events' pages."""
 
@@ -45,5 +52,9 @@ class LinkSessionMiddleware:
         if session is not None and session.get(LINK_EVENTS) is not None:
             parts = request.path_info.split("/")
             if len(parts) > 2 and parts[1] == "events" and not link_scope_allows(request, parts[2]):
+                request.user = AnonymousUser()
+            elif _staff_area(parts):
+                # Even if the account got a staff role after signing in by link: staff sign in with a
+                # password.
                 request.user = AnonymousUser()
         return self.get_response(request)
