@@ -232,7 +232,6 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "summit.core.ratelimit.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "summit.core.ratelimit.lockout_response"
-AXES_VERBOSE = False
 
 # Second factor (core/two_factor.py): the name authenticator apps show; django-otp's own slow-down after a
 # wrong code is off, the code pages are rate-limited instead (RATE_LIMITS["otp"]).

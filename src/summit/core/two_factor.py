@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 
 import segno
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -94,7 +93,3 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// address as an inline SVG QR code (no script, no external file)."""
     return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title=_("QR code"))
-
-
-def issuer() -> str:
-    return settings.OTP_TOTP_ISSUER
