@@ -15,6 +15,14 @@ def _test_environment(settings, tmp_path, monkeypatch):
     # of on commit (tests of the on-commit behaviour use the `real_commits` fixture).
     monkeypatch.setattr("summit.core.mail.after_commit", lambda fn: fn())
     monkeypatch.setattr("summit.core.jobs.after_commit", lambda fn: fn())
+    # Rate limits stay on (core/ratelimit.py), but every test starts with no attempts counted: an
+    # in-process cache of its own, empty (never a shared Redis, which clear() would wipe).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "summit-tests"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

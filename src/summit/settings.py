@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -63,6 +64,11 @@ INSTALLED_APPS = [
     "django_countries",
     # Serves the OpenAPI docs (Swagger UI) from its own static files instead of a CDN.
     "ninja",
+    # Lockout after repeated wrong passwords on the sign-in form (docs/operations.md: rate limits).
+    "axes",
+    # Second factor (TOTP) for staff accounts (core/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "summit.core",
     "summit.events",
     "summit.accounts",
@@ -80,9 +86,17 @@ MIDDLEWARE = [
     "summit.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # A session opened by a sign-in link acts on its link's event only.
+    "summit.accounts.middleware.LinkSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "summit.core.middleware.SummitErrorMiddleware",
+    # Staff of an event that requires a second factor set it up and enter a code before its back office.
+    "summit.events.middleware.TwoFactorRequiredMiddleware",
+    # Must stay last (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "summit.urls"
@@ -185,10 +199,55 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses a locked-out address or account before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 MAGIC_LINK_HOURS = env_int("MAGIC_LINK_HOURS", 72)
+
+# --- rate limits (core/ratelimit.py; docs/operations.md) ------------------------------------------------
+# "<count>/<seconds>" per key; SUMMIT_RATE_<NAME> overrides one ("0/60" switches it off). "<x>_ip" counts
+# per client address, "<x>" per e-mail address (or per account for "otp").
+_RATE_DEFAULTS = {
+    "signin_link": "5/3600",  # sign-in link requests for one address
+    "signin_link_ip": "30/3600",
+    "register": "5/3600",  # registrations (form) of one address
+    "register_ip": "30/3600",
+    "api_register": "120/3600",  # registrations through the API, per address and per token's client
+    "api_register_ip": "600/3600",
+    "otp": "5/300",  # second-factor codes tried for one account
+    "otp_ip": "30/300",
+}
+RATE_LIMITS = {name: env(f"RATE_{name.upper()}", default) for name, default in _RATE_DEFAULTS.items()}
+# Behind a reverse proxy, the header that carries the client address (e.g. X-Forwarded-For; its last entry,
+# the one the proxy added, is used). Empty: REMOTE_ADDR. Set it only when a proxy always sets the header.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "")
+# The password form (django-axes): AXES_FAILURE_LIMIT wrong passwords lock out the address and, separately,
+# the account for AXES_COOLOFF_TIME. The attempts are stored in the database (visible in the admin).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "summit.core.ratelimit.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "summit.core.ratelimit.lockout_response"
+
+# Second factor (core/two_factor.py): the name authenticator apps show; django-otp's own slow-down after a
+# wrong code is off, the code pages are rate-limited instead (RATE_LIMITS["otp"]).
+OTP_TOTP_ISSUER = env("OTP_ISSUER", "Summit")
+OTP_TOTP_THROTTLE_FACTOR = 0
+
+# --- cache ----------------------------------------------------------------------------------------------
+# Rate limit counters (and nothing that must survive a restart). In-process by default; with several
+# server processes set SUMMIT_REDIS_URL so that the limits hold across them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    if env("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "summit"}
+}
 
 # --- i18n -----------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from summit.api.api import api
+from summit.core.signin_views import admin_login
 from summit.events.views import index
 from summit.program.manage_views import home as backoffice_home
 from summit.registration.views import magic
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("summit.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The admin signs in through the site's form, so a second factor is never skipped.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("signin/<str:token>/", magic, name="magic"),

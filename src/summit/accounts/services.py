@@ -1,7 +1,10 @@
 """Every change to sign-in links and API tokens (design.md §2).
 
-A sign-in link signs ``user`` in for one ``event``; it is used once and expires after
-``MAGIC_LINK_HOURS``. An API token acts as its user on its event only; its raw value is shown once.
+A sign-in link signs ``user`` in for one ``event`` only (the session it opens is scoped to that event's
+pages, ``accounts/middleware.py``); it is used once, expires after ``MAGIC_LINK_HOURS``, and a newer link
+for the same user and event replaces it. Links never sign in an account with a staff role or a usable
+password (:func:`link_allowed`): those sign in with their password (and second factor). An API token acts as
+its user on its event only; its raw value is shown once.
 """
 
 from __future__ import annotations
@@ -16,21 +19,50 @@ from django.utils.translation import gettext as _
 
 from summit.accounts.models import ApiToken, MagicLink, hash_token
 from summit.core import audit
-from summit.core.errors import Conflict, NotFound, ValidationFailed
+from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from summit.core.locking import write_transaction
+from summit.events.models import EventRole
 
 # --- sign-in links -----------------------------------------------------------------------------------------
 
 
-def issue_link(*, user, event, base_url: str | None = None) -> str:
-    """Create a one-time sign-in link for ``user`` on ``event`` and return its full URL."""
-    raw = secrets.token_urlsafe(32)
-    MagicLink.objects.create(
-        user=user,
-        event=event,
-        token_hash=hash_token(raw),
-        expires_at=timezone.now() + timedelta(hours=settings.MAGIC_LINK_HOURS),
+def link_allowed(user) -> bool:
+    """Whether a sign-in link may sign ``user`` in: never an account with a staff role on any event, a Django
+    staff or superuser flag, or a usable password (those sign in with the password form)."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser or user.has_usable_password():
+        return False
+    return not EventRole.objects.filter(user=user).exists()
+
+
+def _link_refused() -> Forbidden:
+    return Forbidden(
+        _("This account signs in with its password, not with a link. Please use the sign-in form."),
+        code="link_not_allowed",
     )
+
+
+def issue_link(*, user, event, base_url: str | None = None) -> str:
+    """Create a one-time sign-in link for ``user`` on ``event`` and return its full URL.
+
+    Older unused links of the same user and event stop working. Refused (``link_not_allowed``) for accounts
+    that must sign in with their password (:func:`link_allowed`).
+    """
+    if event is None or not link_allowed(user):
+        raise _link_refused()
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with write_transaction():
+        MagicLink.objects.filter(user=user, event=event, used_at=None, expires_at__gt=now).update(
+            expires_at=now
+        )
+        MagicLink.objects.create(
+            user=user,
+            event=event,
+            token_hash=hash_token(raw),
+            expires_at=now + timedelta(hours=settings.MAGIC_LINK_HOURS),
+        )
     return (base_url or settings.SITE_URL).rstrip("/") + reverse("magic", args=[raw])
 
 
@@ -46,6 +78,9 @@ def check_link(raw: str, *, queryset=None) -> MagicLink:
         )
     if link.expires_at <= timezone.now():
         raise Conflict(_("This sign-in link has expired. Please request a new one."), code="link_expired")
+    if link.event_id is None or not link_allowed(link.user):
+        # The account got a staff role or a password after the link was sent.
+        raise _link_refused()
     return link
 
 

@@ -19,6 +19,7 @@ from ninja.parser import Parser
 from summit.accounts.auth import TokenInvalid
 from summit.api.auth import token_auth
 from summit.core.errors import SummitError
+from summit.core.ratelimit import RateLimited
 
 
 class JsonParser(Parser):
@@ -78,7 +79,10 @@ api = SummitAPI(
 
 @api.exception_handler(SummitError)
 def summit_error(request, exc: SummitError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _error_item(error: dict) -> dict:

@@ -19,3 +19,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         request_started.connect(_start_thread_backend, dispatch_uid="summit.core.jobs.start")
+        from summit.core import audit, labels
+
+        audit.register_labels(labels.AUDIT_LABELS)

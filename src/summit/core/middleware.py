@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from summit.core.errors import SummitError, ValidationFailed
+from summit.core.ratelimit import RateLimited
 
 
 class SummitErrorMiddleware:
@@ -19,7 +20,10 @@ class SummitErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, SummitError):
-            return render(request, "core/error.html", {"error": exception}, status=exception.status)
+            response = render(request, "core/error.html", {"error": exception}, status=exception.status)
+            if isinstance(exception, RateLimited):
+                response["Retry-After"] = str(exception.retry_after)
+            return response
         return None
 
 

@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from summit.core import views
+from summit.core import signin_views, views
 
 app_name = "core"
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("accounts/login/", signin_views.login_view, name="login"),
+    path("accounts/login/code/", signin_views.login_code, name="login_code"),
+    path("accounts/two-factor/", signin_views.two_factor_page, name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),

@@ -46,6 +46,9 @@ class Event(BilingualMixin, models.Model):
     )
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     registration_open = models.BooleanField(_("registration open"), default=True)
+    # Staff (organizers, accreditation officers) must sign in with a second factor to open the back office
+    # (events/middleware.py); organizers change it on the back office's security page.
+    staff_two_factor = models.BooleanField(_("staff need a second factor"), default=False)
 
     class Meta:
         ordering = ["start"]

@@ -1,10 +1,13 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from summit.core.i18n import sort_localized
 from summit.events import roles
 from summit.events.models import Event
-from summit.events.services import get_event
+from summit.events.services import get_event, set_staff_two_factor
 
 
 def index(request):
@@ -39,4 +42,26 @@ def event_home(request, slug):
             "is_staff": roles.is_staff_of(request.user, event),
             "rooms": sort_localized(event.rooms.all()),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def security(request, slug):
+    """Back office, organizers only: whether the event's staff must use a second factor."""
+    event = get_event(slug)
+    roles.require(roles.is_organizer(request.user, event))
+    if request.method == "POST":
+        required = request.POST.get("staff_two_factor") == "on"
+        set_staff_two_factor(event=event, required=required, actor=request.user)
+        messages.success(
+            request,
+            _("Staff of this event now need a second factor.")
+            if required
+            else _("Staff of this event no longer need a second factor."),
+        )
+        return redirect("events:security", slug=event.slug)
+    return render(
+        request,
+        "events/security.html",
+        {"event": event, "section": "security", "is_organizer": True},
     )

@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from summit.core import jobs as core_jobs
+from summit.core import ratelimit
 from summit.core.errors import MAX_ID, ValidationFailed, as_id
 from summit.core.http import base_url
 from summit.core.schemas import JobOut, choice_in, errors, one_of
@@ -311,6 +312,7 @@ def create_participant(request: HttpRequest, slug: str, payload: ParticipantIn):
     """Staff registration: any category of the event, invitation-only ones without a code; the press card
     *file* required by some categories cannot come through JSON and is not required here."""
     event = token_event(request, slug, staff=True)
+    ratelimit.check(request, "api_register", f"{event.pk}:{payload.email or ''}")
     data = payload.dict(exclude={"category", "invitation_code", "notify"}, exclude_none=True)
     participant = services.register(
         event=event,

@@ -18,6 +18,7 @@ from anyascii import anyascii
 from django.contrib.auth import get_user_model
 from faker import Faker
 
+from summit.accounts import services as accounts
 from summit.core import audit
 from summit.core.models import AuditEntry
 from summit.events.demo import SLUG
@@ -815,5 +816,13 @@ def sheet(sheet, site: str) -> None:
         ("Press invitation", f"{site}/events/{SLUG}/register/?code={PRESS_CODE}"),
         ("Back office", f"{site}/events/{SLUG}/manage/participants/"),
     ]
+    # The demo delegate has a password, and links never sign in password accounts: show a link for the first
+    # approved participant without one.
+    if not accounts.link_allowed(delegate.user):
+        people = Participant.objects.filter(event=delegate.event, status=Participant.APPROVED)
+        people = people.select_related("event", "user").order_by("pk")[:50]
+        delegate = next((p for p in people if accounts.link_allowed(p.user)), None)
+        if delegate is None:
+            return
     link = services.issue_magic_link(participant=delegate, base_url=site)
-    sheet.notes.append(f"  Delegate one-time sign-in link:\n  {link}")
+    sheet.notes.append(f"  One-time sign-in link for {delegate.email}:\n  {link}")

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from summit.accounts import services as accounts
 from summit.accounts import views as token_pages
+from summit.accounts.middleware import remember_link_event
+from summit.core import ratelimit
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url
 from summit.events import roles
@@ -61,9 +63,12 @@ def register(request, slug):
             "language": "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en",
         },
     )
+    if request.method == "POST":
+        # Every attempt counts, valid or not (429 past the limit: core/ratelimit.py).
+        ratelimit.check(request, "register", f"{event.pk}:{request.POST.get('email', '')}")
     if request.method == "POST" and form.is_valid():
         try:
-            participant = services.register(
+            services.register(
                 event=event,
                 data={
                     **form.person_data(),
@@ -75,11 +80,13 @@ def register(request, slug):
                 press_card=request.FILES.get("press_card_file"),
                 actor=request.user,
                 base_url=base_url(request),
+                # An address already registered gets a mail, the visitor the same page as a new one.
+                if_registered="notify",
             )
         except SummitError as exc:
             form.apply_error(exc)
         else:
-            request.session[f"registered:{event.pk}"] = participant.pk
+            request.session[f"registered:{event.pk}"] = form.cleaned_data["email"]
             return redirect("registration:done", slug=event.slug)
     required = {str(c.pk): c.required_fields for c in form.categories.values()}
     online_only = [str(c.pk) for c in form.categories.values() if not c.allows_onsite]
@@ -98,18 +105,18 @@ def register(request, slug):
 
 def done(request, slug):
     event = get_event(slug)
-    pk = request.session.get(f"registered:{event.pk}")
-    participant = (
-        Participant.objects.filter(pk=pk, event=event).select_related("category").first() if pk else None
-    )
-    if participant is None:
+    # The same page whether the address was new or already registered: it shows nothing of the registration.
+    email = request.session.get(f"registered:{event.pk}")
+    if not isinstance(email, str) or not email:
         return redirect("events:home", slug=event.slug)
-    return render(request, "registration/done.html", {"event": event, "participant": participant})
+    return render(request, "registration/done.html", {"event": event, "email": email})
 
 
 def signin(request, slug):
     event = get_event(slug)
     form = SignInForm(posted(request)[0])
+    if request.method == "POST":
+        ratelimit.check(request, "signin_link", f"{event.pk}:{request.POST.get('email', '')}")
     if request.method == "POST" and form.is_valid():
         services.request_magic_link(
             event=event,
@@ -137,16 +144,20 @@ def magic(request, token):
     except SummitError as exc:
         return render(request, "registration/link_invalid.html", {"error": exc}, status=exc.status)
     participant = services.link_participant(link)
+    if participant is None:
+        error = NotFound(_("This sign-in link is not valid. Please request a new one."), code="link_invalid")
+        return render(request, "registration/link_invalid.html", {"error": error}, status=404)
     if request.method != "POST":
         return render(request, "registration/magic.html", {"link": link, "participant": participant})
+    # A link signs its participant in for the link's event only (accounts/middleware.py); check_link has
+    # refused staff and password accounts.
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
-    if participant is not None:
-        event = participant.event
-        target = request.GET.get("next", "")
-        if target and services.safe_next_path(event, target):
-            return redirect(target)
-        return redirect("registration:me", slug=event.slug)
-    return redirect("home")
+    remember_link_event(request, participant.event)
+    event = participant.event
+    target = request.GET.get("next", "")
+    if target and services.safe_next_path(event, target):
+        return redirect(target)
+    return redirect("registration:me", slug=event.slug)
 
 
 def _own_participant(request, event) -> Participant:

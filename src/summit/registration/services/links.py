@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 from summit.accounts import services as accounts
 from summit.accounts.auth import authenticate_token as authenticate_api_token
@@ -19,12 +20,24 @@ from summit.registration.models import (
 def issue_magic_link(*, participant: Participant, base_url: str | None = None, next_path: str = "") -> str:
     """Create a one-time sign-in link for ``participant`` and return its full URL.
 
-    ``next_path`` (a page of the participant's event) is where the link lands after signing in.
+    ``next_path`` (a page of the participant's event) is where the link lands after signing in. An account
+    that may not use links (a staff role or a password, ``accounts.link_allowed``) gets the address of the
+    password sign-in form instead, leading to the same page.
     """
+    return _signin_address(participant, base_url=base_url, next_path=next_path)[0]
+
+
+def _signin_address(participant: Participant, *, base_url: str | None, next_path: str) -> tuple[str, bool]:
+    """(address, whether it is the password form's)."""
+    if not accounts.link_allowed(participant.user):
+        target = next_path if next_path and safe_next_path(participant.event, next_path) else ""
+        target = target or reverse("registration:me", args=[participant.event.slug])
+        site = (base_url or settings.SITE_URL).rstrip("/")
+        return f"{site}{reverse('core:login')}?{urlencode({'next': target})}", True
     link = accounts.issue_link(user=participant.user, event=participant.event, base_url=base_url)
     if next_path and safe_next_path(participant.event, next_path):
         link += "?" + urlencode({"next": next_path})
-    return link
+    return link, False
 
 
 def safe_next_path(event: Event, path: str) -> bool:
@@ -70,7 +83,7 @@ def send_status_mail(
     participant: Participant, *, template: str, base_url: str | None = None, next_path: str = ""
 ) -> None:
     """Send one of the participant mails in their language, with a fresh sign-in link."""
-    link = issue_magic_link(participant=participant, base_url=base_url, next_path=next_path)
+    link, password_signin = _signin_address(participant, base_url=base_url, next_path=next_path)
     mail.send(
         to=participant.email,
         template=template,
@@ -81,6 +94,8 @@ def send_status_mail(
             "link": link,
             "hours": settings.MAGIC_LINK_HOURS,
             "status": participant.status,
+            # Staff and password accounts get the password form's address instead of a link.
+            "password_signin": password_signin,
         },
     )
 

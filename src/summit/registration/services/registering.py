@@ -50,8 +50,14 @@ def register(
     notify: bool = True,
     base_url: str | None = None,
     staff: bool = False,
-) -> Participant:
+    if_registered: str = "error",
+) -> Participant | None:
     """Register one person for ``event``. ``data`` holds raw strings (form, API); see :func:`clean_person`.
+
+    An address already registered for the event is a field error (``email_taken``) for staff callers. The
+    public form passes ``if_registered="notify"``: then, once everything else is valid, the owner of the
+    address is told by mail (:func:`notify_already_registered`) and None is returned, so the visitor gets
+    the same answer as for a new registration and learns nothing about who is registered.
 
     ``staff=True`` is for back-office callers (the REST API) who were already checked with
     ``roles.can_accredit``: they may use invitation-only categories without a code, and the press card
@@ -87,7 +93,14 @@ def register(
         event, raw, category=category, has_press_card=press_card is not None or staff
     )
     press_kind = _check_press_card(press_card, errors)
-    if cleaned.get("email") and Participant.objects.filter(event=event, email=cleaned["email"]).exists():
+    taken = bool(cleaned.get("email")) and (
+        Participant.objects.filter(event=event, email=cleaned["email"]).exists()
+    )
+    if taken and if_registered == "notify":
+        raise_if_errors(errors)
+        notify_already_registered(event=event, email=cleaned["email"], base_url=base_url)
+        return None
+    if taken:
         errors.insert(
             0,
             FieldError(
@@ -118,6 +131,9 @@ def register(
                 actor=actor,
             )
     except IntegrityError as exc:
+        if if_registered == "notify":
+            notify_already_registered(event=event, email=cleaned["email"], base_url=base_url)
+            return None
         raise ValidationFailed(
             _("The e-mail address %(email)s is already registered for this event.")
             % {"email": cleaned["email"]},
@@ -127,6 +143,16 @@ def register(
     if notify:
         send_status_mail(participant, template="registration/mail/registered", base_url=base_url)
     return participant
+
+
+def notify_already_registered(*, event: Event, email: str, base_url: str | None = None) -> None:
+    """Tell the owner of ``email`` (in their language) that someone tried to register it for ``event`` again,
+    with a way into their registration."""
+    participant = Participant.objects.filter(event=event, email=email).select_related("event").first()
+    if participant is None:
+        return
+    with write_transaction():
+        send_status_mail(participant, template="registration/mail/already_registered", base_url=base_url)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from summit.core.models import AuditEntry, User
 from summit.events.models import Event, EventRole
@@ -162,7 +163,7 @@ def test_organizer_can_sign_in_with_the_printed_password(client):
     output = run_demo("--participants", "20")
     password = printed_password(output, "organizer@summit.example")
     assert password == "summit-organizer"
-    assert client.login(username="organizer@summit.example", password=password)
+    assert client.login(request=HttpRequest(), username="organizer@summit.example", password=password)
     assert client.get("/events/wic2027/manage/participants/").status_code == 200
 
 
@@ -176,4 +177,4 @@ def test_one_password_for_all_logins_from_the_environment(client, monkeypatch):
         "admin@summit.example",
         "delegate@summit.example",
     ]:
-        assert client.login(username=email, password="let-me-in-2027")
+        assert client.login(request=HttpRequest(), username=email, password="let-me-in-2027")
