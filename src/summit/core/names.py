@@ -11,7 +11,6 @@ wins for a name mixing scripts).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from anyascii import anyascii

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from summit.core.names import name_html
+from summit.core.names import NOT_PINYIN_COUNTRIES, name_html
 
 register = template.Library()
 
@@ -16,3 +16,9 @@ def person_name(person):
     if forms is None:
         return format_html("<bdi>{}</bdi>", "" if person is None else str(person))
     return name_html(*forms)
+
+
+@register.simple_tag
+def not_pinyin_countries() -> str:
+    """The countries whose passports do not spell Chinese characters in pinyin, for ``static/summit/names.js``."""
+    return " ".join(sorted(NOT_PINYIN_COUNTRIES))
