@@ -107,7 +107,9 @@ def unreliable_script(text: str, country: str = "") -> str | None:
     for script in found:
         if script not in RELIABLE_SCRIPTS:
             return script
-        if script == HAN and (str(country or "").upper() in NOT_PINYIN_COUNTRIES or "KANA" in found):
+        if script == HAN and "KANA" in found:
+            return "KANA"  # kanji among kana are read in Japanese
+        if script == HAN and str(country or "").upper() in NOT_PINYIN_COUNTRIES:
             return script
     return None
 
@@ -121,7 +123,7 @@ def why_latin_needed(text: str, country: str = "") -> str | None:
     script = unreliable_script(text, country)
     if script is None:
         return None
-    if script == HAN and "KANA" not in scripts(text):
+    if script == HAN:
         return _(
             "Passports from this country do not spell names in Chinese characters in pinyin: "
             "please write this name as in your passport."
