@@ -11,6 +11,7 @@ wins for a name mixing scripts).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from anyascii import anyascii
@@ -101,6 +102,7 @@ def scripts(text: str) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every name on a list page
 def unreliable_script(text: str, country: str = "") -> str | None:
     """The first script in ``text`` whose automatic Latin form cannot be trusted, or None."""
     found = scripts(text)
