@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy
 
 LATIN, CYRILLIC, GREEK, HAN = "LATIN", "CYRILLIC", "GREEK", "HAN"
 RELIABLE_SCRIPTS = frozenset({LATIN, CYRILLIC, GREEK, HAN})
-# Chinese characters are read differently where passports do not spell names in pinyin.
-NOT_PINYIN_COUNTRIES = frozenset({"HK", "MO", "TW", "JP", "KR"})
+# Chinese characters are read differently where passports do not spell names in pinyin (Cantonese, Hokkien and
+# Wade–Giles spellings; Japanese and Korean readings).
+NOT_PINYIN_COUNTRIES = frozenset({"HK", "MO", "TW", "SG", "MY", "JP", "KR"})
 
 SCRIPT_LABELS = {
     "ARABIC": gettext_lazy("Arabic script"),
