@@ -143,6 +143,7 @@ def raw_connection(vendor: str):
 def generate_csv(rows: int, seed: int = 42) -> bytes:
     from faker import Faker
 
+    from summit.core.names import latin_is_reliable
     from summit.registration.imports import COLUMNS
     from summit.registration.services import to_latin
 
@@ -163,8 +164,11 @@ def generate_csv(rows: int, seed: int = 42) -> bytes:
         countries, order = LOCALES[locale]
         category = random.choices(cats, weights)[0]
         given, family = fake.first_name(), fake.last_name()
-        latin = random.random() < 0.3  # most lists leave the Latin names to transliteration
         org = random.choice(orgs[locale])
+        country = random.choice(countries)
+        # Most lists leave the Latin names to transliteration where it is reliable; names in other scripts
+        # (Arabic, Hindi, Korean, Japanese) come with their passport spelling (a stand-in here).
+        latin = random.random() < 0.3 or not latin_is_reliable(f"{given} {family} {org}", country)
         mode = "online" if category == "online" or random.random() < 0.2 else "onsite"
         writer.writerow(
             {
@@ -179,7 +183,7 @@ def generate_csv(rows: int, seed: int = 42) -> bytes:
                 "organization": org,
                 "organization_latin": to_latin(org) if latin else "",
                 "organization_type": ORG_TYPE[category],
-                "country": random.choice(countries),
+                "country": country,
                 "phone": fake.phone_number()[:40],
                 "category": category,
                 "attendance_mode": mode,

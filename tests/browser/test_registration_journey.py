@@ -100,3 +100,33 @@ def test_journalist_invited_registered_approved_and_signed_in(wic, new_page, liv
     page.locator("#magic-signin").click()
     page.wait_for_url(f"**/events/{event.slug}/me/")
     assert page.locator("#status").inner_text() == "Approved"
+
+
+def test_an_arabic_name_asks_for_the_passport_spelling(wic, new_page, live_server):
+    event, categories = wic
+    page = new_page()
+    page.goto(f"/events/{event.slug}/register/")
+    hint = page.locator("#latin-needed")
+    assert hint.is_hidden()
+    page.select_option("#id_category", str(categories["company"].pk))
+    fill_person(page, email="abdulrazzaq@example.ae", given="عبد الرزاق", family="بنو سعد", country="AE")
+    # Typing the name reveals why the Latin fields are needed and marks them.
+    assert hint.is_visible()
+    assert (
+        page.locator('[data-field="family_name_latin"]').get_attribute("class").split().count("required") == 1
+    )
+    page.fill("#id_organization_name", "Example Company")
+    page.get_by_role("button", name="Submit registration").click()
+    # The server's rule: no invented spelling, a field error that says why.
+    assert "Arabic script" in page.locator('[data-field="given_name_latin"] .errorlist').inner_text()
+    assert not Participant.objects.filter(email="abdulrazzaq@example.ae").exists()
+    page.fill("#id_given_name_latin", "Abdulrazzaq")
+    page.fill("#id_family_name_latin", "Bani Saad")
+    page.get_by_role("button", name="Submit registration").click()
+    page.wait_for_url("**/register/done/")
+    p = Participant.objects.get(email="abdulrazzaq@example.ae")
+    assert (p.given_name_latin, p.family_name_latin, p.latin_given) == ("Abdulrazzaq", "Bani Saad", True)
+    # A Latin name clears the mark.
+    page.goto(f"/events/{event.slug}/register/")
+    page.fill("#id_given_name", "Lena")
+    assert page.locator("#latin-needed").is_hidden()

@@ -71,7 +71,7 @@ def _speaker_ref(speaker: Speaker) -> dict:
     return {
         "id": speaker.pk,
         "name": speaker.name,
-        "name_latin": speaker.name_latin,
+        "name_latin": speaker.name_forms[1],  # never a Latin form invented for an unreliable script
         "display_name": speaker.display_name,
         "affiliation": speaker.affiliation,
         "affiliation_zh": speaker.affiliation_zh,

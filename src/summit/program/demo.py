@@ -1108,7 +1108,7 @@ def _native_name(p: Participant) -> str:
 
 
 def _latin_name(p: Participant) -> str:
-    given, family = p.given_name_latin, p.family_name_latin
+    given, family = p.shown_given_name_latin, p.shown_family_name_latin  # never an invented one
     if p.name_order == Participant.FAMILY_FIRST:
         return f"{family} {given}".strip()
     return f"{given} {family}".strip()

@@ -702,13 +702,6 @@ def session_rows(event: Event) -> tuple[list[str], Iterator[list]]:
     return list(SESSION_COLUMNS), rows()
 
 
-def _native_name(participant: Participant) -> str:
-    display = participant.display_name
-    latin = participant.latin_name
-    suffix = f" ({latin})"
-    return display[: -len(suffix)] if latin and display.endswith(suffix) else display
-
-
 def booking_rows(session: Session, *, include_cancelled: bool = False) -> tuple[list[str], Iterator[list]]:
     """Header and rows of the bookings of ``session``, one query: seats and online places first, then the
     waitlist in order (``waitlist_rank`` 1 is next in line), then cancelled ones if asked for."""
@@ -736,7 +729,7 @@ def booking_rows(session: Session, *, include_cancelled: bool = False) -> tuple[
             if b.status == Booking.WAITLISTED:
                 rank += 1
             yield [
-                _native_name(p),
+                p.native_name,
                 p.latin_name,
                 p.organization.name if p.organization else "",
                 str(p.country or ""),

@@ -353,7 +353,13 @@ class SpeakerForm(ServiceErrorsMixin, forms.Form):
     name = _text(
         _("Name"), help_text=_("In the speaker's own script. Left empty, the participant's name is used.")
     )
-    name_latin = _text(_("Name (Latin letters)"), help_text=_("Left empty, it is transliterated."))
+    name_latin = _text(
+        _("Name (Latin letters)"),
+        help_text=_(
+            "As in the passport. Left empty, a name in Latin, Cyrillic, Greek or Chinese characters is spelled "
+            "automatically; a name in another script is shown without a Latin form."
+        ),
+    )
     affiliation = _text(_("Affiliation (English)"))
     affiliation_zh = _text(_("Affiliation (Chinese)"))
     bio_en = _long_text(_("Biography (English)"))

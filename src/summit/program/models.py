@@ -6,7 +6,6 @@ row* that booking locks (design.md §3); its ``waitlist_seq`` hands out monotoni
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 
 from django.db import models
@@ -14,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from summit.core import names
 from summit.core.i18n import BilingualMixin, localized, localized_pair
 from summit.core.locking import RANK_CAPACITY
 from summit.events.models import Event, Room
@@ -185,16 +185,15 @@ class Speaker(models.Model):
         return localized_pair(self.affiliation, self.affiliation_zh)
 
     @property
+    def name_forms(self) -> tuple[str, str]:
+        """(name, Latin name) for ``core.names``; a Latin form the machine invented for a script it cannot
+        romanize (stored before such forms were refused) is left out."""
+        return self.name, "" if names.looks_invented(self.name, self.name_latin) else self.name_latin
+
+    @property
     def display_name(self) -> str:
         """The name, then its Latin form in brackets unless that only repeats it ("Lena HOFFMANN")."""
-
-        def plain(text: str) -> str:  # without case, accents or extra spaces
-            decomposed = unicodedata.normalize("NFKD", text or "")
-            return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
-
-        if self.name_latin and plain(self.name_latin) != plain(self.name):
-            return f"{self.name} ({self.name_latin})"
-        return self.name
+        return names.name_with_latin(*self.name_forms)
 
 
 class Talk(BilingualMixin, models.Model):

@@ -28,7 +28,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from summit.core import audit, capacity, idempotency, mail, rows
+from summit.core import audit, capacity, idempotency, mail, names, rows
 from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from summit.core.locking import (
     lock,
@@ -952,20 +952,22 @@ SPEAKER_FIELDS = (
 
 
 def save_speaker(*, event: Event, data: dict, actor, speaker: Speaker | None = None, photo=None) -> Speaker:
-    from summit.registration.services import to_latin
-
     data = {k: v for k, v in data.items() if k in SPEAKER_FIELDS}
     participant = data.get("participant", speaker.participant if speaker else None)
     if participant is not None and participant.event_id != event.pk:
         raise ValidationFailed(_("Choose a participant of this event."), field="participant")
     name = (data.get("name", speaker.name if speaker else "") or "").strip()
     if not name and participant is not None:
-        name = participant.display_name
+        name = participant.native_name
         data["name"] = name
     if not name:
         raise ValidationFailed(_("Give the speaker's name."), field="name")
     if not (data.get("name_latin", speaker.name_latin if speaker else "") or "").strip():
-        data["name_latin"] = participant.latin_name if participant is not None else to_latin(name)
+        # Derived only where that is reliable (core/names.py); otherwise the name is shown alone.
+        if participant is not None:
+            data["name_latin"] = participant.latin_name
+        else:
+            data["name_latin"] = names.automatic_latin(name) if names.latin_is_reliable(name) else ""
     with write_transaction():
         if (
             participant is not None

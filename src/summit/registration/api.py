@@ -68,8 +68,9 @@ class ParticipantOut(Schema):
     email: str
     given_name: str
     family_name: str
-    given_name_latin: str
+    given_name_latin: str = Field(..., description="Empty when no trustworthy Latin form is known")
     family_name_latin: str
+    latin_given: bool = Field(..., description="The Latin name was written by the person, not derived")
     display_name: str
     name_order: one_of(Participant.NAME_ORDER_CHOICES)
     title: str
@@ -92,6 +93,14 @@ class ParticipantOut(Schema):
     @staticmethod
     def resolve_country(obj) -> str:
         return str(obj.country or "")
+
+    @staticmethod
+    def resolve_given_name_latin(obj) -> str:
+        return obj.shown_given_name_latin
+
+    @staticmethod
+    def resolve_family_name_latin(obj) -> str:
+        return obj.shown_family_name_latin
 
     @staticmethod
     def resolve_category(obj) -> str:

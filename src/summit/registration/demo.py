@@ -438,16 +438,19 @@ class NameMaker:
         if locale == "ja_JP":
             given, _, given_latin = f.first_name_male_pair() if male else f.first_name_female_pair()
             family, _, family_latin = f.last_name_pair()
+            written = True  # Faker's own romanization, as a person would write it
         else:
             given = f.first_name_male() if male else f.first_name_female()
             family = f.last_name_male() if male else f.last_name_female()
             cjk = locale in FAMILY_FIRST_LOCALES
             given_latin, family_latin = _latin(given, cjk=cjk), _latin(family, cjk=cjk)
+            written = False  # derived: shown only for scripts romanized reliably (core/names.py)
         return {
             "given_name": given,
             "family_name": family,
             "given_name_latin": given_latin,
             "family_name_latin": family_latin,
+            "latin_given": written,
             "male": male,
             "name_order": Participant.FAMILY_FIRST
             if locale in FAMILY_FIRST_LOCALES
@@ -740,6 +743,7 @@ class _Builder:
                     family_name=person["family_name"],
                     given_name_latin=person["given_name_latin"],
                     family_name_latin=person["family_name_latin"],
+                    latin_given=person["latin_given"],
                     name_order=person["name_order"],
                     position=zh_pos if language == "zh-hans" else en_pos,
                     organization=org,

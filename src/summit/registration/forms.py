@@ -40,7 +40,10 @@ class PersonForm(forms.Form):
         label=_("Given name (Latin letters)"),
         max_length=100,
         required=False,
-        help_text=_("As in your passport. Left empty, it is transliterated for you."),
+        help_text=_(
+            "As in your passport. Left empty, a name in Latin, Cyrillic, Greek or Chinese characters is spelled "
+            "for you; a name in another script needs it."
+        ),
     )
     family_name_latin = forms.CharField(
         label=_("Family name (Latin letters)"), max_length=100, required=False
@@ -122,6 +125,9 @@ class EditForm(PersonForm):
     def __init__(self, *args, participant: Participant, **kwargs):
         initial = {name: getattr(participant, name, "") for name in PERSON_FIELD_NAMES}
         initial["country"] = str(participant.country)
+        if not participant.latin_given:
+            # Derived, not written: left empty it is derived again from the name as it is then (or asked for).
+            initial["given_name_latin"] = initial["family_name_latin"] = ""
         if participant.organization_id:
             initial.update(
                 organization_name=participant.organization.name,
@@ -129,6 +135,11 @@ class EditForm(PersonForm):
                 organization_type=participant.organization.type,
             )
         super().__init__(*args, initial=initial, **kwargs)
+        if not participant.latin_given:
+            for name in ("given_name_latin", "family_name_latin"):
+                shown = getattr(participant, f"shown_{name}")
+                if shown:
+                    self.fields[name].widget.attrs["placeholder"] = shown
         category = participant.category
         if not (
             category.requires("outlet")

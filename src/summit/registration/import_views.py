@@ -138,8 +138,19 @@ def _column_docs() -> list[dict]:
             _("required unless a category is chosen below"),
             _("Category code, see the list below."),
         ),
-        ("given_name_latin", o, _("As in the passport; transliterated when empty.")),
-        ("family_name_latin", o, _("As in the passport; transliterated when empty.")),
+        (
+            "given_name_latin",
+            _("required for names in scripts other than Latin, Cyrillic, Greek and Chinese"),
+            _(
+                "As in the passport. Left empty, it is spelled automatically for Latin, Cyrillic, Greek and "
+                "Chinese (pinyin) names; Arabic, Hebrew, Indic, Thai, Korean, Japanese and other names need it."
+            ),
+        ),
+        (
+            "family_name_latin",
+            _("required for names in scripts other than Latin, Cyrillic, Greek and Chinese"),
+            _("As in the passport; as for the given name."),
+        ),
         ("name_order", o, "given_first, family_first"),
         ("title", o, _("For example Dr., Prof., H.E.")),
         ("position", o, _("Position or job title.")),

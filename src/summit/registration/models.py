@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from summit.core import names
 from summit.core.i18n import BilingualMixin
 from summit.core.locking import RANK_LINK, RANK_PERSON, RANK_QUOTA
 from summit.core.storage import private_storage
@@ -40,9 +41,13 @@ class Organization(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.name and self.name != self.name_latin:
-            return f"{self.name} ({self.name_latin})"
-        return self.name_latin
+        return names.name_with_latin(*self.name_forms)
+
+    @property
+    def name_forms(self) -> tuple[str, str]:
+        """(name, Latin name), without a Latin name invented for a script that cannot be romanized."""
+        latin = "" if names.looks_invented(self.name, self.name_latin) else self.name_latin
+        return (self.name or self.name_latin), latin
 
 
 class Category(BilingualMixin, models.Model):
@@ -147,6 +152,9 @@ class Participant(models.Model):
     family_name = models.CharField(_("family name"), max_length=100)
     given_name_latin = models.CharField(_("given name (Latin letters)"), max_length=100, blank=True)
     family_name_latin = models.CharField(_("family name (Latin letters)"), max_length=100, blank=True)
+    # True when the person (or staff) wrote the Latin name; False when it was derived automatically, which is
+    # only shown for scripts whose romanization is reliable (core/names.py).
+    latin_given = models.BooleanField(_("Latin name written by the person"), default=False)
     name_order = models.CharField(
         _("name order"), max_length=20, choices=NAME_ORDER_CHOICES, default=GIVEN_FIRST
     )
@@ -197,28 +205,48 @@ class Participant(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def display_name(self) -> str:
+    def native_name(self) -> str:
         if self.name_order == self.FAMILY_FIRST:
-            native = (
-                f"{self.family_name}{self.given_name}"
-                if _is_cjk(self.family_name)
-                else f"{self.family_name} {self.given_name}"
-            )
-        else:
-            native = f"{self.given_name} {self.family_name}"
-        latin = self.latin_name
-        if latin and latin != native:
-            return f"{native} ({latin})"
-        return native
+            if _is_cjk(self.family_name):
+                return f"{self.family_name}{self.given_name}"
+            return f"{self.family_name} {self.given_name}"
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def latin_trusted(self) -> bool:
+        """Whether the stored Latin name may be shown: written by the person, or derived from a script whose
+        automatic romanization is reliable (never one invented for Arabic and the like)."""
+        return self.latin_given or names.latin_is_reliable(
+            f"{self.given_name} {self.family_name}", str(self.country or "")
+        )
+
+    @property
+    def shown_given_name_latin(self) -> str:
+        return self.given_name_latin if self.latin_trusted else ""
+
+    @property
+    def shown_family_name_latin(self) -> str:
+        return self.family_name_latin if self.latin_trusted else ""
 
     @property
     def latin_name(self) -> str:
-        given, family = self.given_name_latin, self.family_name_latin
+        """The Latin name as badges show it ("Lena HOFFMANN", "WANG Wei"); empty when none can be trusted."""
+        given, family = self.shown_given_name_latin, self.shown_family_name_latin
         if not (given or family):
             return ""
         if self.name_order == self.FAMILY_FIRST:
             return f"{family.upper()} {given}".strip()
         return f"{given} {family.upper()}".strip()
+
+    @property
+    def name_forms(self) -> tuple[str, str]:
+        """(native name, Latin name) for ``core.names`` and the ``person_name`` template filter."""
+        return self.native_name, self.latin_name
+
+    @property
+    def display_name(self) -> str:
+        """The name once when its Latin form only repeats it, otherwise "native (Latin)"."""
+        return names.name_with_latin(*self.name_forms)
 
     @property
     def holds_onsite_place(self) -> bool:

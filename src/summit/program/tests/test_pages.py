@@ -572,6 +572,23 @@ def test_speaker_names_do_not_repeat_their_latin_form():
     assert Speaker(name="Jean Dupont").display_name == "Jean Dupont"
 
 
+def test_speakers_in_any_script_without_an_invented_latin_form(client, event, forum, organizer):
+    session = make_session(event, forum)
+    # Saved now: no Latin form is derived for Arabic; Russian gets one.
+    arabic = services.save_speaker(event=event, data={"name": "عبد الرزاق بنو سعد"}, actor=organizer)
+    russian = services.save_speaker(event=event, data={"name": "Анна Иванова"}, actor=organizer)
+    assert arabic.name_latin == "" and russian.name_latin == "Anna Ivanova"
+    # Stored before: the machine's letters for a Hebrew name.
+    old = Speaker.objects.create(event=event, name="שלום כהן", name_latin="slvm khhn")
+    talk = Talk.objects.create(session=session, title_en="Names", order=1)
+    talk.speakers.add(arabic, russian, old)
+    text = client.get(url("session", event, session.pk)).text
+    assert "<strong><bdi>عبد الرزاق بنو سعد</bdi></strong>" in text
+    assert "<strong><bdi>Анна Иванова</bdi> (<bdi>Anna Ivanova</bdi>)</strong>" in text
+    assert "<strong><bdi>שלום כהן</bdi></strong>" in text and "slvm" not in text
+    assert old.display_name == "שלום כהן"
+
+
 def test_speaker_profile_only_for_speakers(delegate_client, event, categories):
     assert delegate_client.get(url("speaker_profile", event)).status_code == 404
     someone = make_delegate(event, categories["company"])

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from summit.core import names
 from summit.core.errors import ValidationFailed, as_id
 from summit.events.models import Event
 from summit.registration.models import (
@@ -49,6 +50,7 @@ PARTICIPANT_FIELDS = (
     "family_name",
     "given_name_latin",
     "family_name_latin",
+    "latin_given",
     "name_order",
     "title",
     "position",
@@ -228,10 +230,33 @@ def clean_person(
                 )
             )
 
-    data["given_name_latin"] = data["given_name_latin"] or to_latin(data["given_name"])
-    data["family_name_latin"] = data["family_name_latin"] or to_latin(data["family_name"])
-    data["organization_name_latin"] = data["organization_name_latin"] or to_latin(data["organization_name"])
+    errors += _latin_forms(data, raw, partial_from)
     return data, errors
+
+
+def _latin_forms(data: dict, raw: dict, partial_from) -> list[FieldError]:
+    """Fill the Latin name and organization name: as the person wrote them, or derived where the script's
+    romanization is reliable (``core.names``); otherwise a field error asks for the passport spelling."""
+    errors = []
+    country = data.get("country") or ""
+    name_fields = (("given_name_latin", "given_name"), ("family_name_latin", "family_name"))
+    if partial_from is not None and not partial_from.latin_given:
+        for field, _native in name_fields:
+            if raw.get(field) is None:
+                data[field] = ""  # derived before: derive it again from the name as it is now
+    data["latin_given"] = bool(data["given_name_latin"] or data["family_name_latin"])
+    for field, native_field in (*name_fields, ("organization_name_latin", "organization_name")):
+        native = data[native_field]
+        if data[field] or not native:
+            continue
+        why = names.why_latin_needed(native, "" if field == "organization_name_latin" else country)
+        if why:
+            errors.append(FieldError(field, "latin_required", why))
+        elif field == "organization_name_latin":
+            data[field] = to_latin(native)
+        else:
+            data[field] = names.automatic_latin(native, family=native_field == "family_name")
+    return errors
 
 
 def _stored_value(participant: Participant, field: str):

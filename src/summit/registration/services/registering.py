@@ -400,6 +400,7 @@ def update_participant(
         }
         for field in before:
             setattr(participant, field, cleaned[field])
+        participant.latin_given = cleaned["latin_given"]
         key = organization_key(cleaned)
         participant.organization = organizations_for(participant.event, [cleaned])[key] if key else None
         if press_card is not None:
