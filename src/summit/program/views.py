@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from summit.core.errors import NotFound, SummitError, as_id
-from summit.core.http import base_url, posted_next
+from summit.core.http import base_url, posted_next, site_url
 from summit.core.storage import private_storage
 from summit.events.services import get_event
 from summit.program import services
@@ -414,7 +414,7 @@ def agenda(request, slug):
             _describe(booking)
         days.append({"date": day, "bookings": items})
     feed = services.agenda_feed(participant=participant)
-    feed_url = request.build_absolute_uri(_feed_path(event, feed.token))
+    feed_url = site_url(_feed_path(event, feed.token))
     return render(
         request,
         "program/agenda.html",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from summit.accounts import services as accounts
 from summit.accounts import views as token_pages
 from summit.core.errors import NotFound, SummitError
-from summit.core.http import base_url
+from summit.core.http import base_url, site_url
 from summit.events import roles
 from summit.events.services import get_event
 from summit.registration import services
@@ -283,7 +283,7 @@ def my_tokens(request, slug):
         context={
             "event": event,
             "participant": participant,
-            "api_base": request.build_absolute_uri(f"/api/events/{event.slug}/"),
+            "api_base": site_url(f"/api/events/{event.slug}/"),
         },
     )
 
