@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "summit.core.middleware.LimitRequestSizeMiddleware",
     "summit.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,8 +207,14 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("STATIC_FROM_FINDERS", False)
 # Uploads (press cards, ...) live outside static and are only served through permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A CSV/XLSX file of participants to import (registration/import_views.py).
+MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 10 * 1024 * 1024)
+# Request bodies are refused with 413 from their Content-Length before they are read
+# (core.middleware.LimitRequestSizeMiddleware): a file upload up to the largest file taken plus the form
+# around it, any other body (a form, JSON) up to DATA_UPLOAD_MAX_MEMORY_SIZE, which Django applies as well.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", max(MAX_UPLOAD_BYTES, MAX_IMPORT_BYTES) + 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- e-mail ---------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Summit <noreply@summit.localhost>")

@@ -83,3 +83,120 @@ def test_plain_text_mail_is_not_html_escaped(client, event, categories):
     p = Participant.objects.get()
     services.request_magic_link(event=event, email=p.email)
     assert "O'Brien <Ann> & Co" in mail.outbox[-1].body
+
+
+# --- NUL characters, whatever the content type ------------------------------------------------------------
+
+
+@pytest.fixture
+def api_token(event, organizer):
+    from summit.accounts.services import create_api_token
+
+    return create_api_token(user=organizer, event=event, name="t")[1]
+
+
+def api_post(client, path, body, token, content_type="application/json"):
+    return client.post(path, data=body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def api_person(**extra) -> dict:
+    data = {
+        "email": "nul@example.org",
+        "category": "company",
+        "given_name": "Anna",
+        "family_name": "Schmidt",
+        "country": "DE",
+        "organization_name": "Example GmbH",
+        "position": "CTO",
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/octet-stream", ""])
+def test_nul_in_a_json_body_is_refused_whatever_the_content_type(
+    client, event, categories, api_token, content_type
+):
+    import json
+
+    escaped = json.dumps(api_person(given_name="An\x00na"))  # the JSON escape \u0000
+    raw = json.dumps(api_person(given_name="An\x00na"), ensure_ascii=False).replace("\\u0000", "\x00")
+    for body in (escaped, raw):
+        answer = api_post(client, f"/api/events/{event.slug}/participants", body, api_token, content_type)
+        assert answer.status_code == 400, answer.content
+        assert answer.json()["code"] == "bad_input"
+    assert not Participant.objects.exists()
+
+
+def test_an_escaped_backslash_before_u0000_is_not_a_nul(client, event, categories, api_token):
+    import json
+
+    body = json.dumps(api_person(position="C:\\u0000dir"))  # text "C:\u0000dir": a backslash, not NUL
+    assert "\\\\u0000" in body
+    answer = api_post(client, f"/api/events/{event.slug}/participants", body, api_token)
+    assert answer.status_code == 201, answer.content
+    assert Participant.objects.get().position == "C:\\u0000dir"
+
+
+def test_nul_in_a_multipart_text_field_is_refused_but_binary_files_pass(client, event, categories):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from summit.core.testing import PDF_BYTES
+
+    url = reverse("registration:register", args=[event.slug])
+    response = client.post(url, form_data(categories["company"], given_name="A\x00"))
+    assert response.status_code == 400
+    pdf = SimpleUploadedFile("card.pdf", PDF_BYTES + b"\x00\x00", content_type="application/pdf")
+    response = client.post(url, form_data(categories["company"], press_card_file=pdf))
+    assert response.status_code in (200, 302)
+    assert Participant.objects.filter(email="anna@example.org").exists()
+
+
+# --- request size ------------------------------------------------------------------------------------------
+
+
+def test_an_oversized_json_body_is_refused_with_413_before_it_is_read(client, event, categories, api_token):
+    body = '{"email": "' + "a" * (3 * 1024 * 1024) + '"}'
+    answer = api_post(client, f"/api/events/{event.slug}/participants", body, api_token)
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "too_large" and "too large" in answer.json()["detail"]
+
+
+def test_an_oversized_anonymous_upload_is_refused_with_413_from_its_content_length(client, event, settings):
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+        readline = read
+
+    url = reverse("registration:register", args=[event.slug])
+    page = client.generic(
+        "POST",
+        url,
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(100 * 1024 * 1024),
+        **{"wsgi.input": Unreadable()},
+    )
+    assert page.status_code == 413
+    assert "too large" in page.text
+    small = client.generic(
+        "POST", url, data=b"", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH="-5"
+    )
+    assert small.status_code != 413
+
+
+def test_an_upload_within_the_limit_reaches_the_form(client, event, categories, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from summit.core.testing import PDF_BYTES
+
+    assert settings.MAX_REQUEST_BYTES > settings.MAX_UPLOAD_BYTES
+    big = SimpleUploadedFile(
+        "card.pdf", PDF_BYTES + b"0" * settings.MAX_UPLOAD_BYTES, content_type="application/pdf"
+    )
+    page = client.post(
+        reverse("registration:register", args=[event.slug]),
+        form_data(categories["company"], press_card_file=big),
+    )
+    assert page.status_code == 200  # the form, with its field error
+    assert not Participant.objects.exists()
