@@ -9,10 +9,12 @@ from django_countries.fields import CountryField
 from summit.core.i18n import BilingualMixin
 from summit.core.locking import RANK_LINK, RANK_PERSON, RANK_QUOTA
 from summit.core.storage import private_storage
+from summit.core.text import CleanTextMixin
 from summit.events.models import Event
 
 
-class Organization(models.Model):
+class Organization(CleanTextMixin, models.Model):
+    TEXT_FIELDS = ("name", "name_latin")
     GOVERNMENT = "government"
     INTERNATIONAL = "international"
     COMPANY = "company"
@@ -45,8 +47,10 @@ class Organization(models.Model):
         return self.name_latin
 
 
-class Category(BilingualMixin, models.Model):
+class Category(CleanTextMixin, BilingualMixin, models.Model):
     """A participant category of one event: which fields it requires, its on-site quota, how one gets in."""
+
+    TEXT_FIELDS = ("name_en", "name_zh")
 
     lock_rank = RANK_QUOTA  # core/locking.py
 
@@ -86,7 +90,8 @@ class Category(BilingualMixin, models.Model):
         return field in (self.required_fields or [])
 
 
-class InvitationCode(models.Model):
+class InvitationCode(CleanTextMixin, models.Model):
+    TEXT_FIELDS = ("note",)
     lock_rank = RANK_LINK  # core/locking.py
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     code = models.CharField(_("code"), max_length=64)

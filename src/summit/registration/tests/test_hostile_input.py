@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from summit.registration import services
 from summit.registration.models import Participant
-from summit.registration.testing import make_participant
+from summit.registration.testing import make_participant, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -199,4 +199,113 @@ def test_an_upload_within_the_limit_reaches_the_form(client, event, categories, 
         form_data(categories["company"], press_card_file=big),
     )
     assert page.status_code == 200  # the form, with its field error
+    assert not Participant.objects.exists()
+
+
+# --- invisible and direction-control characters ------------------------------------------------------------
+
+RLO, PDF_, ZWSP, ZWNJ, ZWJ, BOM = "\u202e", "\u202c", "\u200b", "\u200c", "\u200d", "\ufeff"
+
+
+def test_the_same_person_cannot_register_three_times_with_invisible_variants(client, event, categories):
+    url = reverse("registration:register", args=[event.slug])
+    client.post(url, form_data(categories["company"]))
+    for email in (f"Anna@EXAMPLE.org{ZWSP}", "anna@ｅｘａｍｐｌｅ.org"):
+        page = client.post(url, form_data(categories["company"], email=email))
+        assert page.status_code == 200
+        assert "already registered" in page.text
+    page = client.post(url, form_data(categories["company"], email=f"an{ZWSP}na@example.org"))
+    assert page.status_code == 200 and "invisible characters" in page.text
+    page = client.post(url, form_data(categories["company"], email=f"anna@{RLO}gro.elpmaxe"))
+    assert "changes the direction of the text" in page.text
+    assert list(Participant.objects.values_list("email", flat=True)) == ["anna@example.org"]
+
+
+def test_names_and_organizations_lose_direction_overrides_and_zero_width_characters(
+    client, event, categories
+):
+    client.post(
+        reverse("registration:register", args=[event.slug]),
+        form_data(
+            categories["company"],
+            given_name=f"{RLO}annA{PDF_}",
+            family_name=f"Sch{ZWSP}midt{BOM}",
+            organization_name=f"Example{ZWJ} GmbH\x07",
+            position="CTO\x00"[:3],
+        ),
+    )
+    p = Participant.objects.get()
+    assert (p.given_name, p.family_name, p.organization.name) == ("annA", "Schmidt", "Example GmbH")
+    assert p.given_name_latin == "annA"
+
+
+def test_persian_indic_and_emoji_joiners_are_kept_in_names(event, categories):
+    p = services.register(
+        event=event,
+        data=person_data(given_name=f"می{ZWNJ}نا", family_name=f"क्{ZWJ}षत्रिय", position=f"👩{ZWJ}💻"),
+        category=categories["company"],
+    )
+    p.refresh_from_db()
+    assert p.given_name == f"می{ZWNJ}نا" and p.family_name == f"क्{ZWJ}षत्रिय" and p.position == f"👩{ZWJ}💻"
+
+
+def test_api_refuses_hostile_email_and_cleans_names(client, event, categories, api_token):
+    import json
+
+    answer = api_post(
+        client,
+        f"/api/events/{event.slug}/participants",
+        json.dumps(api_person(email=f"nul@exam{RLO}ple.org")),
+        api_token,
+    )
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["field"] == "email" and body["errors"][0]["code"] == "email_invisible_characters"
+    assert "direction" in body["detail"]
+    answer = api_post(
+        client,
+        f"/api/events/{event.slug}/participants",
+        json.dumps(
+            api_person(email="NUL@Example.ORG", given_name=f"{RLO}Anna", family_name=f"Sch{ZWSP}midt")
+        ),
+        api_token,
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["email"] == "nul@example.org"
+    p = Participant.objects.get()
+    assert (p.given_name, p.family_name) == ("Anna", "Schmidt")
+
+
+def test_csv_import_reports_hostile_emails_per_row_and_catches_lookalike_duplicates(
+    event, categories, organizer
+):
+    import csv
+    import io
+
+    from summit.core.errors import ValidationFailed
+    from summit.registration.imports import import_participants
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["email", "given_name", "family_name", "country", "category", "organization"])
+    writer.writerows(
+        [
+            ["anna@example.org", f"{RLO}Anna", "Schmidt", "DE", "company", "Example GmbH"],
+            [f"ANNA@example.org{ZWSP}", "Anna", "Schmidt", "DE", "company", "Example GmbH"],
+            ["anna@ｅｘａｍｐｌｅ.org", "Anna", "Schmidt", "DE", "company", "Example GmbH"],
+            [f"an{ZWSP}na@example.org", "Anna", "Schmidt", "DE", "company", "Example GmbH"],
+            [f"bob@{RLO}gro.elpmaxe", "Bob", "Brown", "GB", "company", "Example GmbH"],
+            ["carl@\u0435xample.org", "Carl", "Cole", "GB", "company", "Example GmbH"],
+        ]
+    )
+    with pytest.raises(ValidationFailed) as excinfo:
+        import_participants(event=event, data=out.getvalue().encode(), actor=organizer)
+    found = {(e["row"], e["column"], e["code"]) for e in excinfo.value.errors}
+    assert found == {
+        (3, "email", "duplicate_email"),
+        (4, "email", "duplicate_email"),
+        (5, "email", "email_invisible_characters"),
+        (6, "email", "email_invisible_characters"),
+        (7, "email", "email_mixed_scripts"),
+    }
     assert not Participant.objects.exists()
