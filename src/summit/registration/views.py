@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +12,7 @@ from summit.accounts import services as accounts
 from summit.accounts import views as token_pages
 from summit.core.errors import NotFound, SummitError
 from summit.core.http import base_url, site_url
+from summit.core.storage import file_response
 from summit.events import roles
 from summit.events.services import get_event
 from summit.registration import services
@@ -258,12 +258,9 @@ def press_card(request, slug, pk):
         handle = participant.press_card_file.open("rb")
     except FileNotFoundError as exc:
         raise NotFound() from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = (
-        f'inline; filename="press-card-{participant.pk}.{name.rsplit(".", 1)[-1]}"'
+    return file_response(
+        handle, filename=f"press-card-{participant.pk}.{name.rsplit('.', 1)[-1]}", content_type=content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- personal API tokens -----------------------------------------------------------------------------------

@@ -309,3 +309,28 @@ def test_csv_import_reports_hostile_emails_per_row_and_catches_lookalike_duplica
         (7, "email", "email_mixed_scripts"),
     }
     assert not Participant.objects.exists()
+
+
+# --- uploads are served as attachments that cannot act as a page -------------------------------------------
+
+
+def test_press_card_is_served_as_a_sandboxed_attachment(client, event, categories, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from summit.core.testing import PDF_BYTES
+    from summit.registration.testing import make_invitation
+
+    p = services.register(
+        event=event,
+        data=person_data(email="j@example.org", outlet="Le Monde", press_card_number="1"),
+        invitation_code=make_invitation(event, categories["media"]).code,
+        press_card=SimpleUploadedFile("c.pdf", PDF_BYTES),
+    )
+    client.force_login(officer)
+    response = client.get(reverse("registration:press_card", args=[event.slug, p.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="press-card-{p.pk}.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+    assert response["Cache-Control"] == "private, no-store"
