@@ -334,3 +334,14 @@ def test_press_card_is_served_as_a_sandboxed_attachment(client, event, categorie
     policy = response["Content-Security-Policy"]
     assert "sandbox" in policy and "default-src 'none'" in policy
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_csv_headers_with_invisible_characters_are_understood(event, categories, organizer):
+    from summit.registration.imports import import_participants
+
+    data = (
+        f"{BOM}email{ZWSP},given_name,{RLO}family_name,country,category,organization\r\n"
+        "anna@example.org,Anna,Schmidt,DE,company,Example GmbH\r\n"
+    ).encode()
+    import_participants(event=event, data=data, actor=organizer)
+    assert Participant.objects.get().family_name == "Schmidt"
