@@ -80,7 +80,7 @@ class RejectNulMiddleware:
     refuses it outright), so it must never reach a query.
 
     The body is checked whatever its declared content type (the API reads JSON sent as ``text/plain`` too):
-    form fields once decoded, any other body as raw bytes, where a NUL byte or a JSON ``\u0000`` escape is
+    form fields once decoded, any other body as raw bytes, where a NUL byte or a JSON ``\\u0000`` escape is
     refused. Files in a multipart upload are binary and are not looked at (only the form's text fields).
     """
 
