@@ -224,9 +224,12 @@ class CleanTextMixin:
             data, cls.TEXT_FIELDS + cls.MULTILINE_TEXT_FIELDS, multiline=cls.MULTILINE_TEXT_FIELDS
         )
 
-    def save(self, *args, **kwargs):
+    def clean_text_fields(self) -> None:
         for field in self.TEXT_FIELDS + self.MULTILINE_TEXT_FIELDS:
             value = getattr(self, field)
             if isinstance(value, str):
                 setattr(self, field, clean_text(value, multiline=field in self.MULTILINE_TEXT_FIELDS))
+
+    def save(self, *args, **kwargs):
+        self.clean_text_fields()
         super().save(*args, **kwargs)

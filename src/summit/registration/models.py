@@ -118,8 +118,20 @@ class InvitationCode(CleanTextMixin, models.Model):
         return self.uses >= self.max_uses
 
 
-class Participant(models.Model):
+class Participant(CleanTextMixin, models.Model):
     lock_rank = RANK_PERSON  # core/locking.py
+    # Cleaned by services.clean_person for the forms, the API and the import; here for the admin too.
+    TEXT_FIELDS = (
+        "given_name",
+        "family_name",
+        "given_name_latin",
+        "family_name_latin",
+        "position",
+        "phone",
+        "outlet",
+        "press_card_number",
+    )
+    MULTILINE_TEXT_FIELDS = ("decision_reason",)
     SUBMITTED = "submitted"
     APPROVED = "approved"
     WAITLISTED = "waitlisted"
@@ -198,6 +210,7 @@ class Participant(models.Model):
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
+        self.clean_text_fields()
         self.search_text = self.build_search_text()
         super().save(*args, **kwargs)
 

@@ -345,3 +345,13 @@ def test_csv_headers_with_invisible_characters_are_understood(event, categories,
     ).encode()
     import_participants(event=event, data=data, actor=organizer)
     assert Participant.objects.get().family_name == "Schmidt"
+
+
+def test_a_participant_saved_through_the_admin_is_cleaned_too(event, categories):
+    p = make_participant(event, categories["company"])
+    p.given_name = f"{RLO}annA{PDF_}"
+    p.decision_reason = f"Welcome{ZWSP}\r\nagain"
+    p.save()
+    p.refresh_from_db()
+    assert (p.given_name, p.decision_reason) == ("annA", "Welcome\nagain")
+    assert RLO not in p.search_text
