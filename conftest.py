@@ -7,6 +7,8 @@ import pytest
 def _test_environment(settings, tmp_path, monkeypatch):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Links in mails and on pages are built from SITE_URL (core/http.py): the test client's own address.
+    settings.SITE_URL = "http://testserver"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TOKEN_USE_FLUSH_SECONDS = 0  # token use written at once (registration/token_use.py)
     # Jobs and mail delivery run at once, in the test's thread (core/jobs.py: the eager backend).

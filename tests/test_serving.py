@@ -52,6 +52,16 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def first_line_of_oversized_post(port: int) -> bytes:
+    """Announce a 100 MB anonymous upload, send none of it, and read the answer's status line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /events/nope/register/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 104857600\r\n\r\n"
+        )
+        return sock.makefile("rb").readline()
+
+
 def test_gunicorn_serves_the_site(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
@@ -60,6 +70,8 @@ def test_gunicorn_serves_the_site(tmp_path):
         SUMMIT_LOG_LEVEL="WARNING",
         SUMMIT_WORKERS="2",
         DJANGO_SETTINGS_MODULE="summit.settings",
+        # The code of this checkout, whichever copy of Summit the environment has installed.
+        PYTHONPATH=str(ROOT / "src"),
     )
     if connection.vendor == "postgresql":
         env["SUMMIT_DATABASE_URL"] = database_url(connection.settings_dict)
@@ -104,6 +116,7 @@ def test_gunicorn_serves_the_site(tmp_path):
             assert status == 200
             assert b'"ok": true' in body
             assert get(f"{base}/livez") == (200, b"ok")
+            assert first_line_of_oversized_post(port).startswith(b"HTTP/1.1 413")
         finally:
             server.send_signal(signal.SIGTERM)
             try:

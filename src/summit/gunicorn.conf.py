@@ -23,6 +23,8 @@ every sync view on a single thread. Every value can be overridden from the envir
     ``1`` to log every request to stderr, or a file path (default off: the proxy in front logs requests).
 ``SUMMIT_PRELOAD``
     ``1`` to import the application once in the master before forking (default off).
+``SUMMIT_LIMIT_REQUEST_LINE``, ``SUMMIT_LIMIT_REQUEST_FIELDS``, ``SUMMIT_LIMIT_REQUEST_FIELD_SIZE``
+    bounds of the request line, the number of header fields and the size of each (4094, 100, 8190 bytes).
 
 Each sync worker handles one request at a time on one thread, so it keeps one persistent database
 connection (``SUMMIT_DB_PERSISTENT=1``, set here unless given): on PostgreSQL that saves taking a connection
@@ -88,6 +90,13 @@ accesslog = (
 errorlog = "-"
 loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 proc_name = "summit"
+
+# Hostile requests stop at the door: a request line of at most 4 KB, at most 100 header fields of at most
+# 8 KB each. Bodies are bounded by the proxy (client_max_body_size, docs/operations.md) and by Summit's
+# LimitRequestSizeMiddleware, which answers 413 from the Content-Length before reading.
+limit_request_line = _int("LIMIT_REQUEST_LINE", 4094)
+limit_request_fields = _int("LIMIT_REQUEST_FIELDS", 100)
+limit_request_field_size = _int("LIMIT_REQUEST_FIELD_SIZE", 8190)
 
 # The worker heartbeat file lives in memory when it can (a slow disk would otherwise stall workers).
 if os.path.isdir("/dev/shm"):

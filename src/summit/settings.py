@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "csp",
     # Serves the OpenAPI docs (Swagger UI) from its own static files instead of a CDN.
     "ninja",
     # Lockout after repeated wrong passwords on the sign-in form (docs/operations.md: rate limits).
@@ -79,10 +80,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "summit.core.middleware.LimitRequestSizeMiddleware",
     "summit.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -267,8 +270,14 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("STATIC_FROM_FINDERS", False)
 # Uploads (press cards, ...) live outside static and are only served through permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A CSV/XLSX file of participants to import (registration/import_views.py).
+MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 10 * 1024 * 1024)
+# Request bodies are refused with 413 from their Content-Length before they are read
+# (core.middleware.LimitRequestSizeMiddleware): a file upload up to the largest file taken plus the form
+# around it, any other body (a form, JSON) up to DATA_UPLOAD_MAX_MEMORY_SIZE, which Django applies as well.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", max(MAX_UPLOAD_BYTES, MAX_IMPORT_BYTES) + 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- e-mail ---------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Summit <noreply@summit.localhost>")
@@ -363,6 +372,27 @@ if SECURE_COOKIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+
+# Content-Security-Policy on every response (django-csp): scripts, styles and images from this site only, no
+# inline script, no on* attribute, no style attribute (pages use static/summit/summit.js and summit.css), no
+# plugins, no framing; the Swagger UI at /api/docs works under it too (tests/browser/
+# test_content_security_policy.py). Served files get their own sandbox (core/storage.py).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

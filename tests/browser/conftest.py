@@ -44,7 +44,9 @@ def chromium():
 
 
 @pytest.fixture
-def new_page(chromium, live_server):
+def new_page(chromium, live_server, settings):
+    # Links in mails point at SITE_URL: here, the live server the browser talks to.
+    settings.SITE_URL = live_server.url
     contexts = []
 
     def make(locale="en-US", mobile=False):

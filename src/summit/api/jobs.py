@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Path, Router
 
@@ -12,7 +12,7 @@ from summit.core import jobs
 from summit.core.errors import NotFound
 from summit.core.models import Job
 from summit.core.schemas import JobOut, errors
-from summit.core.storage import private_storage
+from summit.core.storage import file_response, private_storage
 
 router = Router(tags=["jobs"])
 
@@ -67,11 +67,8 @@ def get_job_file(request: HttpRequest, job_id: JobId):
         handle = private_storage().open(job.result_file, "rb")
     except FileNotFoundError:
         raise NotFound() from None
-    response = FileResponse(
+    return file_response(
         handle,
-        as_attachment=True,
-        filename=job.result_filename,
+        filename=job.result_filename or "result",
         content_type=job.result_content_type or "application/octet-stream",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -1,9 +1,20 @@
 """Small request helpers shared by pages and the API."""
 
+from django.conf import settings
 
-def base_url(request) -> str:
-    """The site's address as the request reached it (used for links in e-mails)."""
-    return request.build_absolute_uri("/")
+
+def base_url(request=None) -> str:
+    """The site's public address for links in e-mails and on pages: always ``SUMMIT_SITE_URL``.
+
+    Never the request's Host header: a request sent with a forged Host would otherwise put the attacker's
+    address into sign-in links mailed to someone else. ``request`` is accepted so call sites stay uniform.
+    """
+    return settings.SITE_URL.rstrip("/") + "/"
+
+
+def site_url(path: str) -> str:
+    """The absolute address of ``path`` (a path on this site) under ``SUMMIT_SITE_URL``."""
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def posted_next(request, fallback: str) -> str:

@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context, engines
 from django.utils import timezone, translation
 
 from summit.core import jobs
@@ -34,11 +34,17 @@ logger = logging.getLogger(__name__)
 BATCH = 50
 
 
+def render_text(name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping: a mail says "O'Brien & Co", not "O&#x27;Brien"."""
+    template = engines["django"].get_template(name).template
+    return template.render(Context(context, autoescape=False))
+
+
 def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
-    """Render ``<template>_subject.txt`` and ``<template>.txt`` in ``language``."""
+    """Render ``<template>_subject.txt`` and ``<template>.txt`` in ``language``, as plain text."""
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", context)
+        subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+        body = render_text(f"{template}.txt", context)
     return subject, body
 
 

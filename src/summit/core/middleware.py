@@ -1,10 +1,15 @@
-"""Domain errors raised in page views become a friendly page with the right status, never a 500."""
+"""Requests refused at the door (too large, NUL characters) and domain errors raised in page views: a clear
+answer with the right status, never a 500."""
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from summit.core.errors import SummitError, ValidationFailed
@@ -27,9 +32,62 @@ class SummitErrorMiddleware:
         return None
 
 
+def _refuse(request, error: SummitError):
+    """Answer a request refused before any view ran: JSON for the API, the error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_dict(), status=error.status)
+    return render(request, "core/error.html", {"error": error}, status=error.status)
+
+
+class RequestTooLarge(SummitError):
+    status = 413
+    code = "too_large"
+
+
+class LimitRequestSizeMiddleware:
+    """A request body larger than Summit ever takes is refused with 413 from its Content-Length, before a
+    byte of it is read (so a 100 MB anonymous POST is never spooled to disk).
+
+    File uploads (``multipart/form-data``) may carry up to ``MAX_REQUEST_BYTES``: the largest file Summit
+    accepts plus the form around it; any other body (forms, JSON) at most ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+    A body sent without a Content-Length (chunked) is bounded by the proxy in front (docs/operations.md);
+    Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check still applies when it is read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > 0:
+            multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/")
+            limit = settings.MAX_REQUEST_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if length > limit:
+                return _refuse(
+                    request,
+                    RequestTooLarge(
+                        _("The request is too large (%(size)s; at most %(limit)s).")
+                        % {"size": filesizeformat(length), "limit": filesizeformat(limit)}
+                    ),
+                )
+        return self.get_response(request)
+
+
+#: A JSON ``\u0000`` escape (not an escaped backslash followed by "u0000").
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 class RejectNulMiddleware:
     """Text with NUL characters is refused at the door with a clear 400: no database stores it (PostgreSQL
-    refuses it outright), so it must never reach a query."""
+    refuses it outright), so it must never reach a query.
+
+    The body is checked whatever its declared content type (the API reads JSON sent as ``text/plain`` too):
+    form fields once decoded, any other body as raw bytes, where a NUL byte or a JSON ``\\u0000`` escape is
+    refused. Files in a multipart upload are binary and are not looked at (only the form's text fields).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,9 +105,7 @@ class RejectNulMiddleware:
                 _("The request contains a NUL character, which is not allowed."), code="bad_input"
             )
             error.status = 400
-            if request.path.startswith("/api/"):
-                return JsonResponse(error.as_dict(), status=400)
-            return render(request, "core/error.html", {"error": error}, status=400)
+            return _refuse(request, error)
         return self.get_response(request)
 
     @staticmethod
@@ -60,9 +116,10 @@ class RejectNulMiddleware:
             return True
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return False
-        content_type = request.content_type or ""
+        content_type = (request.content_type or "").lower()
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            return any("\x00" in v for values in request.POST.lists() for v in values[1] + [values[0]])
-        if content_type.startswith("application/json"):
-            return b"\\u0000" in request.body or b"\x00" in request.body
-        return False
+            if any("\x00" in v for values in request.POST.lists() for v in values[1] + [values[0]]):
+                return True
+            return any("\x00" in (f.name or "") for f in request.FILES.values())
+        body = request.body
+        return b"\x00" in body or JSON_NUL.search(body) is not None

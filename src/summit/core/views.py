@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.formats import number_format
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from summit.core import jobs
 from summit.core.errors import Forbidden, NotFound, SummitError
 from summit.core.models import Job
-from summit.core.storage import private_storage
+from summit.core.storage import file_response, private_storage
 
 
 def livez(request):
@@ -51,9 +51,8 @@ def job_file(request, job_id):
         handle = private_storage().open(job.result_file, "rb")
     except FileNotFoundError:
         raise NotFound() from None
-    return FileResponse(
+    return file_response(
         handle,
-        as_attachment=True,
         filename=job.result_filename or "result",
         content_type=job.result_content_type or "application/octet-stream",
     )

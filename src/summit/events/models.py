@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from summit.core.i18n import BilingualMixin, localized_pair, zone_label
+from summit.core.text import CleanTextMixin
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -17,7 +18,9 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
 
 
-class Venue(BilingualMixin, models.Model):
+class Venue(CleanTextMixin, BilingualMixin, models.Model):
+    TEXT_FIELDS = ("name_en", "name_zh", "city")
+    MULTILINE_TEXT_FIELDS = ("address",)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -33,7 +36,9 @@ class Venue(BilingualMixin, models.Model):
         return localized_pair(self.city, self.city_zh)
 
 
-class Event(BilingualMixin, models.Model):
+class Event(CleanTextMixin, BilingualMixin, models.Model):
+    TEXT_FIELDS = ("name_en", "name_zh")
+    MULTILINE_TEXT_FIELDS = ("description_en", "description_zh")
     slug = models.SlugField(unique=True, max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
@@ -76,7 +81,8 @@ class Event(BilingualMixin, models.Model):
         return zone_label(self.time_zone, self.start, inline=True)
 
 
-class Room(BilingualMixin, models.Model):
+class Room(CleanTextMixin, BilingualMixin, models.Model):
+    TEXT_FIELDS = ("name_en", "name_zh")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
@@ -91,8 +97,10 @@ class Room(BilingualMixin, models.Model):
         return self.name_en
 
 
-class Zone(BilingualMixin, models.Model):
+class Zone(CleanTextMixin, BilingualMixin, models.Model):
     """An area a badge may open (main hall, expo, press centre...); gates use it later."""
+
+    TEXT_FIELDS = ("name_en", "name_zh")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="zones")
     code = models.SlugField(max_length=40)

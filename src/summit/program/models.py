@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from summit.core import names
 from summit.core.i18n import BilingualMixin, localized, localized_pair
 from summit.core.locking import RANK_CAPACITY
+from summit.core.text import CleanTextMixin
 from summit.events.models import Event, Room
 from summit.registration.models import Organization, Participant
 
@@ -30,8 +31,11 @@ LANGUAGE_CHOICES = [
 LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
 
 
-class Forum(BilingualMixin, models.Model):
+class Forum(CleanTextMixin, BilingualMixin, models.Model):
     """A sub-forum: one topic, a host, a room, moderators, and a run of sessions."""
+
+    TEXT_FIELDS = ("title_en", "title_zh")
+    MULTILINE_TEXT_FIELDS = ("description_en", "description_zh")
 
     TOPIC_CHOICES = [
         ("governance", _("Cyberspace governance")),
@@ -77,8 +81,11 @@ class Forum(BilingualMixin, models.Model):
         return self.title_en
 
 
-class Session(BilingualMixin, models.Model):
+class Session(CleanTextMixin, BilingualMixin, models.Model):
     """One block of a forum, with its on-site seats (the capacity row) and optional online places."""
+
+    TEXT_FIELDS = ("title_en", "title_zh")
+    MULTILINE_TEXT_FIELDS = ("abstract_en", "abstract_zh")
 
     lock_rank = RANK_CAPACITY  # core/locking.py
 
@@ -140,8 +147,11 @@ class Session(BilingualMixin, models.Model):
         return self.start < other.end and other.start < self.end
 
 
-class Speaker(models.Model):
+class Speaker(CleanTextMixin, models.Model):
     """Someone who speaks: a registered participant, or an external person (for example a remote video)."""
+
+    TEXT_FIELDS = ("name", "name_latin", "affiliation")
+    MULTILINE_TEXT_FIELDS = ("bio_en", "bio_zh")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speakers")
     participant = models.ForeignKey(
@@ -196,8 +206,10 @@ class Speaker(models.Model):
         return names.name_with_latin(*self.name_forms)
 
 
-class Talk(BilingualMixin, models.Model):
+class Talk(CleanTextMixin, BilingualMixin, models.Model):
     """A talk inside a session, in order, given by one or more speakers."""
+
+    TEXT_FIELDS = ("title_en", "title_zh")
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="talks")
     order = models.PositiveSmallIntegerField(_("order"), default=0)

@@ -832,7 +832,7 @@ def save_session(
     *, event: Event, data: dict, actor, session: Session | None = None, base_url=None
 ) -> Session:
     """Create a session, or change one. Fewer seats than are booked is refused; more seats promote."""
-    data = {k: v for k, v in data.items() if k in SESSION_FIELDS}
+    data = Session.clean_text_data({k: v for k, v in data.items() if k in SESSION_FIELDS})
     _validate_session(event, data, current=session)
     with write_transaction():
         if session is None:
@@ -904,7 +904,7 @@ FORUM_FIELDS = (
 
 
 def save_forum(*, event: Event, data: dict, actor, forum: Forum | None = None, moderators=None) -> Forum:
-    data = {k: v for k, v in data.items() if k in FORUM_FIELDS}
+    data = Forum.clean_text_data({k: v for k, v in data.items() if k in FORUM_FIELDS})
     title = (data.get("title_en", forum.title_en if forum else "") or "").strip()
     if not title:
         raise ValidationFailed(_("Give the forum an English title."), field="title_en")
@@ -952,7 +952,7 @@ SPEAKER_FIELDS = (
 
 
 def save_speaker(*, event: Event, data: dict, actor, speaker: Speaker | None = None, photo=None) -> Speaker:
-    data = {k: v for k, v in data.items() if k in SPEAKER_FIELDS}
+    data = Speaker.clean_text_data({k: v for k, v in data.items() if k in SPEAKER_FIELDS})
     participant = data.get("participant", speaker.participant if speaker else None)
     if participant is not None and participant.event_id != event.pk:
         raise ValidationFailed(_("Choose a participant of this event."), field="participant")
@@ -997,9 +997,10 @@ def update_own_profile(*, speaker: Speaker, actor, bio_en=None, bio_zh=None, pho
         raise NotFound()
     data = {}
     if bio_en is not None:
-        data["bio_en"] = bio_en.strip()
+        data["bio_en"] = bio_en
     if bio_zh is not None:
-        data["bio_zh"] = bio_zh.strip()
+        data["bio_zh"] = bio_zh
+    data = Speaker.clean_text_data(data)
     for field, value in data.items():
         if len(value) > 5000:
             raise ValidationFailed(_("The biography is too long (at most 5,000 characters)."), field=field)
@@ -1028,7 +1029,7 @@ TALK_FIELDS = ("order", "title_en", "title_zh", "minutes")
 
 
 def save_talk(*, session: Session, data: dict, actor, talk: Talk | None = None, speakers=None) -> Talk:
-    data = {k: v for k, v in data.items() if k in TALK_FIELDS}
+    data = Talk.clean_text_data({k: v for k, v in data.items() if k in TALK_FIELDS})
     if not (data.get("title_en", talk.title_en if talk else "") or "").strip():
         raise ValidationFailed(_("Give the talk an English title."), field="title_en")
     minutes = data.get("minutes")

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +22,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from summit.core.errors import NotFound, SummitError, as_id
-from summit.core.http import base_url, posted_next
-from summit.core.storage import private_storage
+from summit.core.http import base_url, posted_next, site_url
+from summit.core.storage import file_response, private_storage
 from summit.events.services import get_event
 from summit.program import services
 from summit.program.models import LANGUAGE_CHOICES, LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
@@ -423,7 +422,7 @@ def agenda(request, slug):
             _describe(booking)
         days.append({"date": day, "bookings": items})
     feed = services.agenda_feed(participant=participant)
-    feed_url = request.build_absolute_uri(_feed_path(event, feed.token))
+    feed_url = site_url(_feed_path(event, feed.token))
     return render(
         request,
         "program/agenda.html",
@@ -526,7 +525,6 @@ def speaker_photo(request, slug, pk):
     if content_type is None:
         handle.close()
         raise NotFound()
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    response["Content-Disposition"] = f'inline; filename="speaker-{pk}.{extension}"'
-    return response
+    return file_response(
+        handle, filename=f"speaker-{pk}.{extension}", content_type=content_type, cache="public, max-age=3600"
+    )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from summit.core.errors import SummitError
+from summit.core.text import UnsafeEmail, clean_email
 from summit.registration.models import Organization, Participant
 
 PERSON_FIELD_NAMES = [
@@ -87,8 +89,22 @@ class PersonForm(forms.Form):
             self.add_error(field, error.detail)
 
 
+class EmailField(forms.EmailField):
+    """An e-mail address put in Summit's one form (core/text.py); invisible and direction-control characters
+    get their own message rather than "enter a valid address"."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return clean_email(value)
+        except UnsafeEmail as exc:
+            raise ValidationError(exc.detail, code=exc.code) from None
+
+
 class RegistrationForm(PersonForm):
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = EmailField(label=_("E-mail"), max_length=254)
     category = forms.ChoiceField(label=_("Category"))
     attendance_mode = forms.ChoiceField(
         label=_("Attendance"),
@@ -151,4 +167,4 @@ class EditForm(PersonForm):
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = EmailField(label=_("E-mail"), max_length=254)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from summit.events.services import get_event
 from summit.registration import imports
 from summit.registration.models import Participant
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = settings.MAX_IMPORT_BYTES
 SESSION_KEY = "summit_import_result"
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from summit.core.errors import ValidationFailed
 from summit.core.locking import write_transaction
+from summit.core.text import clean_text
 from summit.events.models import Event
 from summit.registration import services
 from summit.registration.models import Category, Participant
@@ -141,7 +142,8 @@ def _fail(errors: list[dict]) -> None:
 
 
 def _normalise_header(name: str) -> str:
-    return (name or "").strip().lower().replace(" ", "_").replace("-", "_")
+    # A header pasted from elsewhere may carry a zero-width space or a direction mark: not part of the name.
+    return clean_text(name).lower().replace(" ", "_").replace("-", "_")
 
 
 def parse_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:

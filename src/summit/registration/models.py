@@ -10,10 +10,12 @@ from summit.core import names
 from summit.core.i18n import BilingualMixin
 from summit.core.locking import RANK_LINK, RANK_PERSON, RANK_QUOTA
 from summit.core.storage import private_storage
+from summit.core.text import CleanTextMixin
 from summit.events.models import Event
 
 
-class Organization(models.Model):
+class Organization(CleanTextMixin, models.Model):
+    TEXT_FIELDS = ("name", "name_latin")
     GOVERNMENT = "government"
     INTERNATIONAL = "international"
     COMPANY = "company"
@@ -50,8 +52,10 @@ class Organization(models.Model):
         return (self.name or self.name_latin), latin
 
 
-class Category(BilingualMixin, models.Model):
+class Category(CleanTextMixin, BilingualMixin, models.Model):
     """A participant category of one event: which fields it requires, its on-site quota, how one gets in."""
+
+    TEXT_FIELDS = ("name_en", "name_zh")
 
     lock_rank = RANK_QUOTA  # core/locking.py
 
@@ -91,7 +95,8 @@ class Category(BilingualMixin, models.Model):
         return field in (self.required_fields or [])
 
 
-class InvitationCode(models.Model):
+class InvitationCode(CleanTextMixin, models.Model):
+    TEXT_FIELDS = ("note",)
     lock_rank = RANK_LINK  # core/locking.py
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     code = models.CharField(_("code"), max_length=64)
@@ -118,8 +123,20 @@ class InvitationCode(models.Model):
         return self.uses >= self.max_uses
 
 
-class Participant(models.Model):
+class Participant(CleanTextMixin, models.Model):
     lock_rank = RANK_PERSON  # core/locking.py
+    # Cleaned by services.clean_person for the forms, the API and the import; here for the admin too.
+    TEXT_FIELDS = (
+        "given_name",
+        "family_name",
+        "given_name_latin",
+        "family_name_latin",
+        "position",
+        "phone",
+        "outlet",
+        "press_card_number",
+    )
+    MULTILINE_TEXT_FIELDS = ("decision_reason",)
     SUBMITTED = "submitted"
     APPROVED = "approved"
     WAITLISTED = "waitlisted"
@@ -201,6 +218,7 @@ class Participant(models.Model):
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
+        self.clean_text_fields()
         self.search_text = self.build_search_text()
         super().save(*args, **kwargs)
 

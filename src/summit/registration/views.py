@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +13,8 @@ from summit.accounts import views as token_pages
 from summit.accounts.middleware import remember_link_event
 from summit.core import ratelimit
 from summit.core.errors import NotFound, SummitError
-from summit.core.http import base_url
+from summit.core.http import base_url, site_url
+from summit.core.storage import file_response
 from summit.events import roles
 from summit.events.services import get_event
 from summit.registration import services
@@ -269,12 +269,9 @@ def press_card(request, slug, pk):
         handle = participant.press_card_file.open("rb")
     except FileNotFoundError as exc:
         raise NotFound() from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = (
-        f'inline; filename="press-card-{participant.pk}.{name.rsplit(".", 1)[-1]}"'
+    return file_response(
+        handle, filename=f"press-card-{participant.pk}.{name.rsplit('.', 1)[-1]}", content_type=content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- personal API tokens -----------------------------------------------------------------------------------
@@ -294,7 +291,7 @@ def my_tokens(request, slug):
         context={
             "event": event,
             "participant": participant,
-            "api_base": request.build_absolute_uri(f"/api/events/{event.slug}/"),
+            "api_base": site_url(f"/api/events/{event.slug}/"),
         },
     )
 

@@ -40,7 +40,7 @@ def test_talk_buttons_and_the_delete_confirmation_use_the_viewers_title(organize
 def test_the_confirmation_script_is_a_file_not_inline(organizer_client, event):
     session = make_session(event, make_forum(event))
     html = organizer_client.get(url(event, "session_edit", session.pk)).content.decode()
-    assert "summit/confirm.js" in html and "window.confirm" not in html
+    assert "summit/summit.js" in html and "data-confirm=" in html and "window.confirm" not in html
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from summit.core import audit, capacity
 from summit.core.errors import Conflict, NotFound, ValidationFailed, as_id
 from summit.core.locking import unit_of_work, write_transaction
+from summit.core.text import clean_text
 from summit.events.models import Event
 from summit.registration.models import Participant
 from summit.registration.services.links import send_status_mail
@@ -70,7 +71,7 @@ def check_decision(status: str, participant_ids, reason: str) -> tuple[list[int]
     ids = sorted(set(parsed))
     if not ids:
         raise ValidationFailed(_("Select at least one participant."), code="nothing_selected")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, multiline=True)
     if len(reason) > 2000:
         raise ValidationFailed(
             _("The reason is too long (at most 2000 characters)."), code="too_long", field="reason"

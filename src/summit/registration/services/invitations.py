@@ -14,6 +14,7 @@ from summit.core import audit
 from summit.core.errors import NotFound, ValidationFailed, as_id
 from summit.core.locking import lock_one, write_transaction
 from summit.core.models import AuditEntry
+from summit.core.text import clean_text
 from summit.events.models import Event
 from summit.registration.models import (
     Category,
@@ -139,7 +140,7 @@ def create_invitation(
             expires_at = timezone.make_aware(expires_at, event.tz)
         if expires_at <= timezone.now():
             errors.append(FieldError("expires_at", "in_past", _("The expiry must be in the future.")))
-    note = (note or "").strip()
+    note = clean_text(note)
     if len(note) > 200:
         errors.append(FieldError("note", "too_long", _("The note is too long (at most 200 characters).")))
     code = (code or "").strip()

@@ -11,6 +11,7 @@ from summit.accounts import services as accounts
 from summit.accounts.auth import authenticate_token as authenticate_api_token
 from summit.core import mail
 from summit.core.locking import write_transaction
+from summit.core.text import UnsafeEmail, clean_email
 from summit.events.models import Event
 from summit.registration.models import (
     Participant,
@@ -65,11 +66,11 @@ def link_participant(link) -> Participant | None:
 
 def request_magic_link(*, event: Event, email: str, base_url: str | None = None, next_path: str = "") -> bool:
     """E-mail a sign-in link to a registered address. Returns whether one was sent (never shown to the visitor)."""
-    participant = (
-        Participant.objects.filter(event=event, email=(email or "").strip().lower())
-        .select_related("event")
-        .first()
-    )
+    try:
+        email = clean_email(email)
+    except UnsafeEmail:
+        return False
+    participant = Participant.objects.filter(event=event, email=email).select_related("event").first()
     if participant is None:
         return False
     with write_transaction():

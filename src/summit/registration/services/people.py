@@ -13,6 +13,7 @@ from django_countries import countries
 
 from summit.core import names
 from summit.core.errors import ValidationFailed, as_id
+from summit.core.text import UnsafeEmail, clean_email, clean_text
 from summit.events.models import Event
 from summit.registration.models import (
     Category,
@@ -129,7 +130,8 @@ def clean_person(
         value = raw.get(field)
         if value is None and partial_from is not None:
             value = _stored_value(partial_from, field)
-        value = "" if value is None else str(value).strip()
+        # Names and the like lose invisible characters here; the e-mail address is checked below.
+        value = str(value or "").strip() if field == "email" else clean_text(value)
         if len(value) > limit:
             errors.append(
                 FieldError(
@@ -142,10 +144,14 @@ def clean_person(
         data[field] = value
 
     if partial_from is None:
-        data["email"] = data["email"].lower()
-        if data["email"]:
+        try:
+            data["email"] = clean_email(data["email"])
+        except UnsafeEmail as exc:
+            errors.append(FieldError("email", exc.code, exc.detail))
+        else:
             try:
-                validate_email(data["email"])
+                if data["email"]:
+                    validate_email(data["email"])
             except ValidationError:
                 errors.append(
                     FieldError(

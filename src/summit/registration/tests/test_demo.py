@@ -118,7 +118,7 @@ def test_demo_builds_a_consistent_conference():
     )
 
     for url in [
-        "http://127.0.0.1:8000/events/wic2027/",
+        "http://testserver/events/wic2027/",  # SUMMIT_SITE_URL in the tests
         "/events/wic2027/register/?code=PRESS2027",
         "/events/wic2027/manage/participants/",
         "/admin/",
