@@ -98,8 +98,8 @@ class RejectNulMiddleware:
         except RequestDataTooBig:
             if not request.path.startswith("/api/"):
                 raise  # Django's own 400 page
-            error = ValidationFailed(_("The request is too large."), code="too_large")
-            return JsonResponse(error.as_dict(), status=400)
+            error = RequestTooLarge(_("The request is too large."))
+            return JsonResponse(error.as_dict(), status=error.status)
         if has_nul:
             error = ValidationFailed(
                 _("The request contains a NUL character, which is not allowed."), code="bad_input"

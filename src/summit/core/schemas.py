@@ -35,14 +35,15 @@ class ErrorOut(Schema):
     errors: list[ErrorItem] | None = Field(None, description="Each problem, when there are several")
 
 
-ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
 
 
 def errors(*statuses: int) -> dict[int, type[Schema]]:
     """The error answers of an operation, for its ``response={...}``: ``{200: X, **errors(404, 422)}``.
 
-    Every operation can answer 400 (``bad_input``: a NUL character anywhere in the request; ``too_large``)
-    and 401 (no token, or one that is unknown or revoked); list the others it really answers: 403 (a
+    Every operation can answer 400 (``bad_input``: a NUL character anywhere in the request), 401 (no token,
+    or one that is unknown or revoked) and 413 (``too_large``: a body over the limit, refused before it is
+    read); list the others it really answers: 403 (a
     rule refuses the caller), 404 (an object of the path, or the event, that the token may not see), 409
     (the state does not allow it, ``busy``: every change may be asked to retry), 422 (body, query or a
     referenced id not valid), 429 (too many requests). An answer with more keys declares its own schema
@@ -51,7 +52,7 @@ def errors(*statuses: int) -> dict[int, type[Schema]]:
     unknown = set(statuses) - set(ERROR_STATUSES)
     if unknown:
         raise ValueError(f"not an error status of the API: {sorted(unknown)}")
-    answers: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut}
+    answers: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut}
     answers.update(dict.fromkeys(statuses, ErrorOut))
     return dict(sorted(answers.items()))
 
