@@ -110,6 +110,25 @@ def person_data(**overrides) -> dict:
     return data
 
 
+def form_data(category: Category, **extra) -> dict:
+    """The public registration form's fields for Anna Schmidt of Example GmbH, with ``extra`` on top."""
+    data = {
+        "email": "anna@example.org",
+        "category": str(category.pk),
+        "attendance_mode": "onsite",
+        "given_name": "Anna",
+        "family_name": "Schmidt",
+        "name_order": "given_first",
+        "country": "DE",
+        "language": "en",
+        "organization_name": "Example GmbH",
+        "organization_type": "company",
+        "position": "CTO",
+    }
+    data.update(extra)
+    return data
+
+
 def make_delegate(event: Event, category: Category | None = None, **extra) -> Participant:
     """An approved on-site participant, ready to book."""
     category = category or Category.objects.filter(event=event).first() or make_category(event)

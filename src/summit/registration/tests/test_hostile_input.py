@@ -7,27 +7,9 @@ from django.urls import reverse
 from summit.core.models import OutboxMail
 from summit.registration import services
 from summit.registration.models import Participant
-from summit.registration.testing import make_participant, person_data
+from summit.registration.testing import form_data, make_participant, person_data
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(category, **extra):
-    data = {
-        "email": "anna@example.org",
-        "category": str(category.pk),
-        "attendance_mode": "onsite",
-        "given_name": "Anna",
-        "family_name": "Schmidt",
-        "name_order": "given_first",
-        "country": "DE",
-        "language": "en",
-        "organization_name": "Example GmbH",
-        "organization_type": "company",
-        "position": "CTO",
-    }
-    data.update(extra)
-    return data
 
 
 # --- links in mails come from SUMMIT_SITE_URL, never from the Host header --------------------------------

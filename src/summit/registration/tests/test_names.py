@@ -17,6 +17,7 @@ from summit.registration.exports import participant_rows
 from summit.registration.forms import EditForm
 from summit.registration.imports import import_participants
 from summit.registration.models import Participant
+from summit.registration.testing import form_data as registration_form
 from summit.registration.testing import make_participant, person_data
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +26,9 @@ ARABIC = {"given_name": "عبد الرزاق", "family_name": "بنو سعد", "
 
 
 def form_data(category, **extra):
-    data = {
-        "email": "abdulrazzaq@example.ae",
-        "category": str(category.pk),
-        "attendance_mode": "onsite",
-        "name_order": "given_first",
-        "language": "en",
-        "organization_name": "Example Company",
-        "organization_type": "company",
-        "position": "CTO",
-        **ARABIC,
-    }
-    data.update(extra)
-    return data
+    return registration_form(
+        category, email="abdulrazzaq@example.ae", organization_name="Example Company", **{**ARABIC, **extra}
+    )
 
 
 def register_page(client, event, data):

@@ -8,27 +8,9 @@ from django.urls import reverse
 from summit.core.testing import EXE_BYTES, PDF_BYTES, expired, make_user
 from summit.registration import services
 from summit.registration.models import Participant
-from summit.registration.testing import make_invitation, make_participant
+from summit.registration.testing import form_data, make_invitation, make_participant
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(category, **extra):
-    data = {
-        "email": "anna@example.org",
-        "category": str(category.pk),
-        "attendance_mode": "onsite",
-        "given_name": "Anna",
-        "family_name": "Schmidt",
-        "name_order": "given_first",
-        "country": "DE",
-        "language": "en",
-        "organization_name": "Example GmbH",
-        "organization_type": "company",
-        "position": "CTO",
-    }
-    data.update(extra)
-    return data
 
 
 def link_from(message) -> str:
