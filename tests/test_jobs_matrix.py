@@ -128,3 +128,17 @@ def test_result_files_are_deleted_some_days_after_the_job(client, world, setting
     client.force_login(world["users"]["owner"])
     assert client.get(reverse("core:job_file", args=[job.pk])).status_code == 404
     assert client.get(reverse("core:job", args=[job.pk])).status_code == 200  # the job itself stays
+
+
+def test_an_event_that_requires_a_second_factor_hides_its_jobs_until_the_code_is_given(client, world):
+    from summit.core import two_factor
+
+    owner, job, event = world["users"]["owner"], world["job"], world["event"]
+    event.staff_two_factor = True
+    event.save(update_fields=["staff_two_factor"])
+    device = two_factor.start_enrollment(user=owner)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    client.force_login(owner)  # a password sign-in without the code
+    for page in ("core:job", "core:job_file"):
+        assert client.get(reverse(page, args=[job.pk])).status_code == 404

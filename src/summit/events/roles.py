@@ -38,6 +38,12 @@ def is_staff_of(user, event) -> bool:
     return can_accredit(user, event)
 
 
+def passed_second_factor(user, event) -> bool:
+    """Staff of an event that requires a second factor (``Event.staff_two_factor``) act for it only once
+    they gave a code in this session (django-otp's ``is_verified``); other events ask nothing more."""
+    return not event.staff_two_factor or getattr(user, "is_verified", lambda: False)()
+
+
 def require(allowed: bool, *, hide: bool = True) -> None:
     """Raise unless allowed. Staff pages of an event the user has no role on are 404, never 403: they leak nothing."""
     if not allowed:

@@ -55,9 +55,10 @@ def start_decision(*, event: Event, ids: list, status: str, reason: str, notify:
 
 
 def staff_of_the_event(job, user) -> bool:
-    """Only someone who may still see the event's participants sees a job about them, or its file."""
+    """Only someone who may still see the event's participants sees a job about them, or its file (having
+    given their second factor when the event requires one)."""
     event = Event.objects.filter(pk=(job.args or {}).get("event")).first()
-    return event is not None and roles.can_accredit(user, event)
+    return event is not None and roles.can_accredit(user, event) and roles.passed_second_factor(user, event)
 
 
 @jobs.job("registration.decide_many", access=staff_of_the_event)
