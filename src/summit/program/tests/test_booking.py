@@ -61,6 +61,8 @@ def test_cancel_promotes_first_on_waitlist_and_mails_them(event, categories, for
     assert statuses == {holder.pk: "cancelled", first.pk: "booked", second.pk: "waitlisted"}
     assert [m.to for m in mail.outbox] == [[first.email]]
     assert session.title_en in mail.outbox[0].subject
+    # The time names the event's zone as people say it, never its id.
+    assert event.time_zone not in mail.outbox[0].body and "(UTC" in mail.outbox[0].body
     assert (
         services.booking_dict(Booking.objects.get(participant=second, session=session))["waitlist_position"]
         == 1
