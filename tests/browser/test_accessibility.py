@@ -137,3 +137,173 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     assert len(checked) == 22
     if findings:
         pytest.fail("\n\n".join(findings), pytrace=False)
+
+
+# --- the keyboard -------------------------------------------------------------------------------------------
+
+# What the Tab key should reach, in document order: one stop per radio group, nothing hidden or disabled.
+TABBABLE = """() => {
+  const selector = 'a[href], button, input, select, textarea, summary, [tabindex]';
+  const seen = new Set();
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.disabled || el.type === 'hidden' || el.tabIndex < 0 || el.closest('[inert]')) continue;
+    if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.type === 'radio') { if (seen.has(el.name)) continue; seen.add(el.name); }
+    out.push(el);
+  }
+  return out.map((el) => el.id || el.name || el.outerHTML.slice(0, 80));
+}"""
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {key: el.id || el.name || el.outerHTML.slice(0, 80), outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth), tabindex: el.getAttribute('tabindex')};
+}"""
+
+
+def tab_through(page, limit=300):
+    """Presses Tab from the top of the page until the focus leaves the page or comes round again."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None or (stops and focused["key"] == stops[0]["key"]):
+            return stops
+        if stops and focused["key"] == stops[-1]["key"]:
+            continue  # the next part of the same control (day, month, year of a date)
+        stops.append(focused)
+    pytest.fail(f"the focus never left {page.url} after {limit} presses of Tab: a keyboard trap")
+
+
+@pytest.mark.parametrize("mobile", [False, True], ids=["laptop", "phone"])
+def test_tab_reaches_every_control_in_order_with_a_visible_focus(conference, new_page, live_server, mobile):
+    event, session = conference["event"], conference["session"]
+    slug = event.slug
+    delegate = new_page(mobile=mobile)
+    sign_in_participant(delegate, conference["delegate"], live_server.url)
+    staff = new_page(mobile=mobile)
+    sign_in_staff(staff, conference["organizer"].email)
+    pages = [
+        (delegate, f"/events/{slug}/"),
+        (delegate, f"/events/{slug}/register/"),
+        (delegate, f"/events/{slug}/program/"),
+        (delegate, f"/events/{slug}/program/sessions/{session.pk}/"),
+        (delegate, f"/events/{slug}/me/"),
+        (delegate, f"/events/{slug}/agenda/"),
+        (staff, f"/events/{slug}/manage/participants/"),
+        (staff, f"/events/{slug}/manage/participants/{conference['waiting'].pk}/"),
+        (staff, f"/events/{slug}/manage/participants/import/"),
+        (staff, f"/events/{slug}/manage/program/sessions/{session.pk}/edit/"),
+    ]
+    for page, path in pages:
+        visit(page, path)
+        expected = page.evaluate(TABBABLE)
+        stops = tab_through(page)
+        # Every control is reached once, in the order of the page (no positive tabindex reorders it).
+        assert [s["key"] for s in stops] == expected, path
+        assert not [s for s in stops if s["tabindex"] not in (None, "0")], path
+        # Each stop shows our focus outline (not the browser's thin default); the first is the skip link.
+        faint = [s["key"] for s in stops if s["outline"] != "solid" or s["width"] < 2]
+        assert not faint, f"{path}: no visible focus on {faint}"
+        assert stops[0]["key"] == "skip-link", path
+
+
+def test_skip_link_moves_the_focus_to_the_main_content(conference, new_page):
+    page = new_page()
+    visit(page, f"/events/{conference['event'].slug}/")
+    page.keyboard.press("Tab")
+    link = page.locator(":focus")
+    assert link.get_attribute("class") == "skip-link"
+    assert link.inner_text() == "Skip to main content"
+    box = link.bounding_box()
+    assert box["y"] >= 0 and box["height"] > 10  # on screen while it has the focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the main content, past the navigation
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_arrow_keys_on_the_language_switch_do_not_change_the_page(conference, new_page):
+    page = new_page()
+    visit(page, f"/events/{conference['event'].slug}/")
+    page.evaluate("window.stillHere = true")
+    page.focus("#lang-select")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(800)
+    assert page.evaluate("window.stillHere === true")  # no page load: nothing was submitted
+    assert page.locator("html").get_attribute("lang") == "en"
+    # The chosen language applies once the person confirms it with the button.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "世界互联网大会" in page.locator("h1").inner_text()
+
+
+# --- error summaries -----------------------------------------------------------------------------------------
+
+
+def summary_links(page):
+    return page.locator("#error-summary a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_failed_registration_focuses_a_summary_linking_to_each_field(conference, new_page):
+    page = new_page()
+    visit(page, f"/events/{conference['event'].slug}/register/")
+    page.fill("#id_email", "not an address")
+    page.get_by_role("button", name="Submit registration").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert summary.locator("h2").inner_text() == "There is a problem"
+    links = summary_links(page)
+    assert "#id_email" in links and "#id_given_name" in links and "#id_country" in links
+    assert summary.locator("a[href='#id_email']").inner_text().startswith("E-mail")
+    # Every link leads to a field that exists; following one puts the cursor in that field.
+    for href in links:
+        assert page.locator(href).count() == 1, href
+    summary.locator("a[href='#id_given_name']").click()
+    assert page.evaluate("document.activeElement.id") == "id_given_name"
+    assert_no_serious_axe(page)
+
+
+def test_failed_staff_sign_in_focuses_the_summary(conference, new_page):
+    page = new_page(locale="zh-CN")
+    visit(page, "/accounts/login/")
+    page.fill("#id_username", conference["organizer"].email)
+    page.fill("#id_password", "wrong password")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.locator("#error-summary li").count() == 1
+    assert_no_serious_axe(page)
+
+
+def test_failed_sign_in_link_request_focuses_the_summary(conference, new_page):
+    page = new_page(mobile=True)
+    visit(page, f"/events/{conference['event'].slug}/signin/")
+    page.fill("#id_email", "wang@localhost-not-a-domain")  # the browser lets it through, the server does not
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert summary_links(page) == ["#id_email"]
+    assert_no_serious_axe(page)
+
+
+def test_failed_session_form_in_the_back_office_focuses_the_summary(conference, new_page):
+    page = new_page()
+    sign_in_staff(page, conference["organizer"].email)
+    visit(page, f"/events/{conference['event'].slug}/manage/program/sessions/new/")
+    page.locator("#session-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    links = summary_links(page)
+    assert links and all(page.locator(href).count() == 1 for href in links)
+    assert_no_serious_axe(page)
