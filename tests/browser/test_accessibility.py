@@ -117,7 +117,13 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     visit(delegate, f"/events/{slug}/program/sessions/{session.pk}/")
     delegate.locator("button[data-action=seat]").click()
     delegate.wait_for_load_state()
-    for path in [f"/events/{slug}/me/", f"/events/{slug}/agenda/", f"/events/{slug}/program/"]:
+    for path in [
+        f"/events/{slug}/me/",
+        f"/events/{slug}/me/edit/",
+        f"/events/{slug}/me/tokens/",
+        f"/events/{slug}/agenda/",
+        f"/events/{slug}/program/",
+    ]:
         check(delegate, path)
 
     # The organizer's back office.
@@ -131,6 +137,9 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
         f"/events/{slug}/manage/invitations/",
         f"/events/{slug}/manage/program/",
         f"/events/{slug}/manage/program/sessions/{session.pk}/",
+        f"/events/{slug}/manage/program/sessions/{session.pk}/edit/",
+        f"/events/{slug}/manage/program/forums/",
+        f"/events/{slug}/manage/program/speakers/new/",
         f"/events/{slug}/manage/tokens/",
         # Pages with a note about what could not be done.
         f"/events/{slug}/manage/participants/?status=nonsense",
@@ -144,7 +153,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     staff.wait_for_load_state()
     assert staff.locator(".field-error").count() or staff.locator("#invitation-error").count()
     axe(staff)
-    assert len(checked) == 24
+    assert len(checked) == 29
     if findings:
         pytest.fail("\n\n".join(findings), pytrace=False)
 
@@ -317,3 +326,49 @@ def test_failed_session_form_in_the_back_office_focuses_the_summary(conference, 
     links = summary_links(page)
     assert links and all(page.locator(href).count() == 1 for href in links)
     assert_no_serious_axe(page)
+
+
+def tab_to(page, selector, limit=200):
+    """Presses Tab until the element matching the selector has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"Tab never reached {selector} on {page.url}")
+
+
+def test_registering_and_booking_with_the_keyboard_alone(conference, new_page, live_server):
+    event, session = conference["event"], conference["session"]
+    page = new_page()
+    visit(page, f"/events/{event.slug}/")
+    tab_to(page, f"a[href='/events/{event.slug}/register/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/register/")
+    tab_to(page, "#id_email")
+    page.keyboard.type("kofi@example.org")
+    tab_to(page, "#id_category")
+    page.select_option("#id_category", label="Company")  # a select's own keys differ between systems
+    tab_to(page, "#id_given_name")
+    page.keyboard.type("Kofi")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Mensah")
+    tab_to(page, "#id_country")
+    page.select_option("#id_country", "GH")
+    tab_to(page, "#id_organization_name")
+    page.keyboard.type("Accra Digital")
+    tab_to(page, "#id_organization_type")
+    page.select_option("#id_organization_type", "company")
+    tab_to(page, "#id_position")
+    page.keyboard.type("Director")
+    tab_to(page, "#registration-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/register/done/")
+
+    # A delegate books a seat from the session page with the keyboard.
+    delegate = new_page()
+    sign_in_participant(delegate, conference["delegate"], live_server.url)
+    visit(delegate, f"/events/{event.slug}/program/sessions/{session.pk}/")
+    tab_to(delegate, "button[data-action=seat]")
+    delegate.keyboard.press("Enter")
+    delegate.locator(".state-seat").wait_for()
+    assert_no_serious_axe(delegate)
