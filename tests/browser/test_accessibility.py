@@ -372,3 +372,26 @@ def test_registering_and_booking_with_the_keyboard_alone(conference, new_page, l
     delegate.keyboard.press("Enter")
     delegate.locator(".state-seat").wait_for()
     assert_no_serious_axe(delegate)
+
+
+@pytest.mark.parametrize(
+    "path, fill, link",
+    [
+        ("invitations/", {"#inv-max-uses": "0"}, "#inv-category"),
+        ("tokens/", {"#token-name": "   "}, "#token-name"),
+    ],
+    ids=["invitation", "token"],
+)
+def test_failed_back_office_form_focuses_the_summary(conference, new_page, path, fill, link):
+    page = new_page()
+    sign_in_staff(page, conference["organizer"].email)
+    visit(page, f"/events/{conference['event'].slug}/manage/{path}")
+    for selector, value in fill.items():
+        page.fill(selector, value)
+    page.locator(f"form:has({link}) button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert summary_links(page) == [link]
+    page.locator(f"#error-summary a[href='{link}']").click()
+    assert page.evaluate("document.activeElement.id") == link[1:]
+    assert_no_serious_axe(page)
