@@ -268,6 +268,12 @@ def test_arrow_keys_on_the_language_switch_do_not_change_the_page(conference, ne
 # --- error summaries -----------------------------------------------------------------------------------------
 
 
+DESCRIPTION = """(id) => (document.getElementById(id).getAttribute('aria-describedby') || '').split(' ')
+  .map((ref) => document.getElementById(ref)).filter(Boolean).map((el) => el.textContent).join(' ')"""
+MISSING_DESCRIPTIONS = """() => [...document.querySelectorAll('[aria-describedby]')].flatMap((el) =>
+  el.getAttribute('aria-describedby').split(' ').filter((ref) => !document.getElementById(ref)))"""
+
+
 def summary_links(page):
     return page.locator("#error-summary a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
@@ -288,8 +294,14 @@ def test_failed_registration_focuses_a_summary_linking_to_each_field(conference,
     # Every link leads to a field that exists; following one puts the cursor in that field.
     for href in links:
         assert page.locator(href).count() == 1, href
+    # The radio buttons are a group named by their question.
+    assert page.get_by_role("group", name="Attendance").get_by_role("radio").count() == 2
     summary.locator("a[href='#id_given_name']").click()
     assert page.evaluate("document.activeElement.id") == "id_given_name"
+    # Each field with an error is described by its message (what a screen reader says on the field).
+    assert "This field is required." in page.evaluate(DESCRIPTION, "id_given_name")
+    assert "valid email" in page.evaluate(DESCRIPTION, "id_email")
+    assert page.evaluate(MISSING_DESCRIPTIONS) == []
     assert_no_serious_axe(page)
 
 
@@ -325,6 +337,8 @@ def test_failed_session_form_in_the_back_office_focuses_the_summary(conference, 
     assert page.evaluate("document.activeElement.id") == "error-summary"
     links = summary_links(page)
     assert links and all(page.locator(href).count() == 1 for href in links)
+    assert page.evaluate(MISSING_DESCRIPTIONS) == []
+    assert "required" in page.evaluate(DESCRIPTION, "id_title_en")
     assert_no_serious_axe(page)
 
 
