@@ -389,14 +389,14 @@ def test_registering_and_booking_with_the_keyboard_alone(conference, new_page, l
 
 
 @pytest.mark.parametrize(
-    "path, fill, link",
+    "path, fill, link, error",
     [
-        ("invitations/", {"#inv-max-uses": "0"}, "#inv-category"),
-        ("tokens/", {"#token-name": "   "}, "#token-name"),
+        ("invitations/", {"#inv-max-uses": "0"}, "#inv-category", "#error-category"),
+        ("tokens/", {"#token-name": "   "}, "#token-name", "#token-name-error"),
     ],
     ids=["invitation", "token"],
 )
-def test_failed_back_office_form_focuses_the_summary(conference, new_page, path, fill, link):
+def test_failed_back_office_form_focuses_the_summary(conference, new_page, path, fill, link, error):
     page = new_page()
     sign_in_staff(page, conference["organizer"].email)
     visit(page, f"/events/{conference['event'].slug}/manage/{path}")
@@ -408,4 +408,8 @@ def test_failed_back_office_form_focuses_the_summary(conference, new_page, path,
     assert summary_links(page) == [link]
     page.locator(f"#error-summary a[href='{link}']").click()
     assert page.evaluate("document.activeElement.id") == link[1:]
+    # The field is marked invalid and described by its error.
+    assert page.locator(link).get_attribute("aria-invalid") == "true"
+    assert page.locator(error).inner_text() in page.evaluate(DESCRIPTION, link[1:])
+    assert page.evaluate(MISSING_DESCRIPTIONS) == []
     assert_no_serious_axe(page)
