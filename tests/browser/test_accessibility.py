@@ -49,14 +49,19 @@ def sign_in_staff(page, email):
     page.goto("/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.locator("form button[type=submit]").last.click())
 
 
 def sign_in_participant(page, participant, base_url):
     page.goto(issue_magic_link(participant=participant, base_url=base_url))
     page.locator("#magic-signin").click()
     page.wait_for_url(f"**/events/{participant.event.slug}/me/")
+
+
+def submit(page, click):
+    """Clicks (or presses) something that submits a form and waits for the page that answers."""
+    with page.expect_navigation():
+        click()
 
 
 def visit(page, path):
@@ -104,6 +109,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
         "/api/docs",
     ]:
         check(visitor, path)
+    assert visitor.title() == "API documentation · Summit"  # not Ninja's bare "Summit API"
     # An operation of the API opened, with its parameters and responses.
     visitor.locator(".opblock-summary-control").nth(1).click()
     visitor.locator(".opblock-body").first.wait_for()
@@ -115,8 +121,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     delegate = new_page(locale=LANGUAGES[language], mobile=mobile)
     sign_in_participant(delegate, conference["delegate"], live_server.url)
     visit(delegate, f"/events/{slug}/program/sessions/{session.pk}/")
-    delegate.locator("button[data-action=seat]").click()
-    delegate.wait_for_load_state()
+    submit(delegate, lambda: delegate.locator("button[data-action=seat]").click())
     for path in [
         f"/events/{slug}/me/",
         f"/events/{slug}/me/edit/",
@@ -149,8 +154,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     assert staff.locator("#filter-error").is_visible()
     visit(staff, f"/events/{slug}/manage/invitations/")
     staff.fill("#inv-max-uses", "0")
-    staff.locator("#create-invitation button[type=submit]").click()
-    staff.wait_for_load_state()
+    submit(staff, lambda: staff.locator("#create-invitation button[type=submit]").click())
     assert staff.locator(".field-error").count() or staff.locator("#invitation-error").count()
     axe(staff)
     assert len(checked) == 29
@@ -259,8 +263,8 @@ def test_arrow_keys_on_the_language_switch_do_not_change_the_page(conference, ne
     # The chosen language applies once the person confirms it with the button.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "submit"
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert "世界互联网大会" in page.locator("h1").inner_text()
 
@@ -282,8 +286,7 @@ def test_failed_registration_focuses_a_summary_linking_to_each_field(conference,
     page = new_page()
     visit(page, f"/events/{conference['event'].slug}/register/")
     page.fill("#id_email", "not an address")
-    page.get_by_role("button", name="Submit registration").click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.get_by_role("button", name="Submit registration").click())
     summary = page.locator("#error-summary")
     assert summary.get_attribute("role") == "alert"
     assert page.evaluate("document.activeElement.id") == "error-summary"
@@ -310,8 +313,7 @@ def test_failed_staff_sign_in_focuses_the_summary(conference, new_page):
     visit(page, "/accounts/login/")
     page.fill("#id_username", conference["organizer"].email)
     page.fill("#id_password", "wrong password")
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.locator("form button[type=submit]").last.click())
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.locator("#error-summary li").count() == 1
     assert_no_serious_axe(page)
@@ -321,8 +323,7 @@ def test_failed_sign_in_link_request_focuses_the_summary(conference, new_page):
     page = new_page(mobile=True)
     visit(page, f"/events/{conference['event'].slug}/signin/")
     page.fill("#id_email", "wang@localhost-not-a-domain")  # the browser lets it through, the server does not
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.locator("form button[type=submit]").last.click())
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert summary_links(page) == ["#id_email"]
     assert_no_serious_axe(page)
@@ -332,8 +333,7 @@ def test_failed_session_form_in_the_back_office_focuses_the_summary(conference, 
     page = new_page()
     sign_in_staff(page, conference["organizer"].email)
     visit(page, f"/events/{conference['event'].slug}/manage/program/sessions/new/")
-    page.locator("#session-form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.locator("#session-form button[type=submit]").click())
     assert page.evaluate("document.activeElement.id") == "error-summary"
     links = summary_links(page)
     assert links and all(page.locator(href).count() == 1 for href in links)
@@ -402,8 +402,7 @@ def test_failed_back_office_form_focuses_the_summary(conference, new_page, path,
     visit(page, f"/events/{conference['event'].slug}/manage/{path}")
     for selector, value in fill.items():
         page.fill(selector, value)
-    page.locator(f"form:has({link}) button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, lambda: page.locator(f"form:has({link}) button[type=submit]").click())
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert summary_links(page) == [link]
     page.locator(f"#error-summary a[href='{link}']").click()
