@@ -6,6 +6,7 @@ CI=true, where nothing may be skipped.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,43 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+# axe-core, vendored for these tests only (src/summit/static/vendor/axe-core/README.md). Every rule axe runs by
+# default (WCAG 2.0-2.2 A and AA, best practices) plus WCAG 2.2's target size, which axe leaves off by default.
+AXE_JS = Path(__file__).resolve().parents[2] / "src/summit/static/vendor/axe-core/axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    resultTypes: ["violations"], rules: {"target-size": {enabled: true}},
+  });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+    }));
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """The serious and critical axe-core findings on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol, so a Content-Security-Policy does not keep it out.
+        page.evaluate(f"() => {{ {AXE_JS.read_text(encoding='utf-8')}\n}}")
+    return page.evaluate(AXE_RUN)
+
+
+def assert_no_serious_axe(page):
+    """Fails listing every serious or critical axe-core finding on the page, with the nodes it found."""
+    violations = axe_violations(page)
+    if violations:
+        lines = [f"axe-core on {page.url} ({page.viewport_size}):"]
+        for v in violations:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+            for node in v["nodes"]:
+                lines.append(f"    {node['target']}: {node['html'][:200]}")
+                lines.append("      " + node["summary"].replace("\n", "\n      "))
+        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def pytest_collection_modifyitems(items):

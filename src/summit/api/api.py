@@ -18,6 +18,7 @@ from ninja.parser import Parser
 
 from summit.accounts.auth import TokenInvalid
 from summit.api.auth import token_auth
+from summit.api.docs import SummitSwagger
 from summit.core.errors import SummitError
 from summit.core.ratelimit import RateLimited
 
@@ -73,6 +74,7 @@ api = SummitAPI(
     version="1",
     urls_namespace="api",
     auth=token_auth,
+    docs=SummitSwagger(),
     description="Events, categories and participants of one event. Authenticate with `Authorization: Bearer <token>`.",
 )
 

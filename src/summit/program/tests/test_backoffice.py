@@ -470,7 +470,7 @@ def test_bad_session_values_show_on_their_fields(organizer_client, event, forum,
     errors = field_errors(response)
     assert list(errors) == [field]
     assert text in errors[field][0]
-    assert f'id="id_{field}_errors"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert not Session.objects.exists()
 
 
@@ -795,7 +795,7 @@ def test_talk_errors_show_on_the_session_page(organizer_client, event, session, 
     response = organizer_client.post(url(event, "talk_create", session.pk), data)
     assert response.status_code == 422
     assert field in response.context["new_talk"].errors
-    assert f'id="id_new-talk-{field}_errors"' in response.content.decode()
+    assert f'id="id_new-talk-{field}_error"' in response.content.decode()
     assert not Talk.objects.exists()
 
 

@@ -54,7 +54,7 @@ def test_category_required_field_is_shown_on_the_field(client, event, categories
     page = client.post(
         reverse("registration:register", args=[event.slug]), form_data(categories["government"], position="")
     )
-    assert 'id="id_position_errors"' in page.text
+    assert 'id="id_position_error"' in page.text
     assert "required for the category" in page.text
 
 
@@ -63,7 +63,7 @@ def test_overlong_name_is_refused(client, event, categories):
         reverse("registration:register", args=[event.slug]),
         form_data(categories["company"], given_name="A" * 101),
     )
-    assert 'id="id_given_name_errors"' in page.text
+    assert 'id="id_given_name_error"' in page.text
     assert not Participant.objects.exists()
 
 
@@ -94,7 +94,7 @@ def test_press_card_that_is_not_a_document_is_refused(client, event, categories)
         categories["media"], outlet="X", press_card_number="1", invitation_code="PRESS", press_card_file=card
     )
     page = client.post(reverse("registration:register", args=[event.slug]) + "?code=PRESS", data)
-    assert 'id="id_press_card_file_errors"' in page.text and "PDF, JPEG or PNG" in page.text
+    assert 'id="id_press_card_file_error"' in page.text and "PDF, JPEG or PNG" in page.text
     assert not Participant.objects.exists()
 
 

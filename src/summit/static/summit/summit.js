@@ -4,14 +4,6 @@
 (function () {
   "use strict";
 
-  /* The language switch submits as soon as a language is chosen (a "Go" button shows without JS). */
-  function languageSwitch() {
-    var select = document.getElementById("lang-select");
-    if (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    }
-  }
-
   /* <form data-confirm="Really?">: ask before sending. */
   function confirmForms() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
@@ -168,7 +160,6 @@
   }
 
   function start() {
-    languageSwitch();
     confirmForms();
     selectAll();
     selectOnFocus();
