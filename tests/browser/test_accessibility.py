@@ -109,7 +109,8 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
         "/api/docs",
     ]:
         check(visitor, path)
-    assert visitor.title() == "API documentation · Summit"  # not Ninja's bare "Summit API"
+    # Not Ninja's bare "Summit API": our page, in the visitor's language.
+    assert visitor.title() == {"en": "API documentation · Summit", "zh-hans": "API 文档 · Summit"}[language]
     # An operation of the API opened, with its parameters and responses.
     visitor.locator(".opblock-summary-control").nth(1).click()
     visitor.locator(".opblock-body").first.wait_for()

@@ -181,7 +181,7 @@ def test_the_admin_passes_the_policy(conference, new_page, live_server):
     watch.visit("/admin/login/")
     page.fill("#id_username", "admin@example.org")
     page.fill("#id_password", PASSWORD)
-    page.locator("button[type=submit]").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     for path in (
         "/admin/",

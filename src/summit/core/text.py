@@ -168,7 +168,8 @@ def clean_email(value) -> str:
     ):
         end -= 1
     text = text[start:end]
-    bad = [ch for ch in text if _invisible(ch) or ch in (ZWJ, ZWNJ) or ch.isspace()]
+    # An ordinary space is visible: the address is then simply not valid (Django's validate_email says so).
+    bad = [ch for ch in text if _invisible(ch) or ch in (ZWJ, ZWNJ) or (ch.isspace() and ch != " ")]
     if bad:
         if any(ch in BIDI_CONTROLS for ch in bad):
             message = _(

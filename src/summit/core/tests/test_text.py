@@ -83,7 +83,7 @@ def test_email_addresses_are_put_in_one_form(raw, clean):
         (f"anna@{RLO}gro.elpmaxe", "email_invisible_characters", "direction"),
         (f"anna{RLM}@example.org", "email_invisible_characters", "direction"),
         ("an\x00na@example.org", "email_invisible_characters", "U+0000"),
-        ("anna@exam ple.org", "email_invisible_characters", "U+0020"),
+        ("anna@exam\u00a0ple.org", "email_invisible_characters", "U+00A0"),
         ("anna@\u0435xample.org", "email_mixed_scripts", "alphabets"),  # Cyrillic е in a Latin name
         ("anna@" + "a" * 64 + ".org", "bad_email", "not a valid"),
     ],
@@ -93,3 +93,13 @@ def test_hostile_email_addresses_are_refused_with_a_clear_error(raw, code, words
         clean_email(raw)
     assert excinfo.value.code == code and excinfo.value.field == "email"
     assert words in excinfo.value.detail
+
+
+def test_an_ordinary_space_in_an_address_is_left_to_the_address_check():
+    # A space is visible: "not a valid address" says more than "invisible characters".
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    assert clean_email("not an address") == "not an address"
+    with pytest.raises(ValidationError):
+        validate_email(clean_email("anna@exam ple.org"))

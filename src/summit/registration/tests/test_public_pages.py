@@ -185,6 +185,8 @@ def test_participant_edits_switches_and_cancels(client, event, categories):
     client.force_login(me.user)
     page = client.get(reverse("registration:me", args=[event.slug]))
     assert "Approved" in page.text
+    form = client.get(reverse("registration:edit", args=[event.slug]))
+    assert form.status_code == 200 and form.text.count("summit/names.js") == 1
     page = client.post(
         reverse("registration:edit", args=[event.slug]),
         {
