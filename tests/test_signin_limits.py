@@ -170,3 +170,12 @@ def test_sign_in_form_answers_the_same_for_unknown_addresses(client, event, cate
     unknown = client.post(f"/events/{event.slug}/signin/", {"email": "zora@example.org"}, follow=True)
     assert known.status_code == unknown.status_code == 200
     assert same(known.text, "amina@example.org") == same(unknown.text, "zora@example.org")
+
+
+def test_forms_sent_back_with_mistakes_do_not_use_up_the_limit(client, event, categories):
+    url = f"/events/{event.slug}/register/"
+    for _ in range(8):  # a delegate fixing typos: the form comes back with a field error each time
+        page = client.post(url, form(categories["company"], email="anna@example.org", country=""))
+        assert page.status_code == 200
+    assert client.post(url, form(categories["company"], email="anna@example.org")).status_code == 302
+    assert Participant.objects.count() == 1

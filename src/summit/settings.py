@@ -219,7 +219,7 @@ _RATE_DEFAULTS = {
     "signin_link": "5/3600",  # sign-in link requests for one address
     "signin_link_ip": "30/3600",
     "register": "5/3600",  # registrations (form) of one address
-    "register_ip": "30/3600",
+    "register_ip": "100/3600",  # a delegation's office or the venue's network shares one address
     "api_register": "120/3600",  # registrations through the API, per address and per token's client
     "api_register_ip": "600/3600",
     "otp": "5/300",  # second-factor codes tried for one account

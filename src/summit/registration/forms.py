@@ -64,7 +64,8 @@ class PersonForm(forms.Form):
     organization_type = forms.ChoiceField(
         label=_("Organization type"), choices=Organization.TYPE_CHOICES, initial=Organization.OTHER
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "---------")] + list(countries))
+    # Choices are listed when the form is shown, in the viewer's language and order (not once at import).
+    country = LazyTypedChoiceField(label=_("Country"), choices=lambda: [("", "---------"), *countries])
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     language = forms.ChoiceField(label=_("Preferred language"), choices=Participant.LANGUAGE_CHOICES)
     outlet = forms.CharField(label=_("Media outlet"), max_length=200, required=False)

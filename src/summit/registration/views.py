@@ -63,10 +63,10 @@ def register(request, slug):
             "language": "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en",
         },
     )
-    if request.method == "POST":
-        # Every attempt counts, valid or not (429 past the limit: core/ratelimit.py).
-        ratelimit.check(request, "register", f"{event.pk}:{request.POST.get('email', '')}")
     if request.method == "POST" and form.is_valid():
+        # Every registration that would be stored or mailed counts (429 past the limit: core/ratelimit.py);
+        # a form sent back with mistakes does not, so a delegate fixing typos is never locked out.
+        ratelimit.check(request, "register", f"{event.pk}:{form.cleaned_data['email']}")
         try:
             services.register(
                 event=event,

@@ -241,3 +241,12 @@ def test_press_card_only_for_owner_and_accreditation_staff(client, event, catego
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert client.get(reverse("registration:press_card", args=[other_event.slug, p.pk])).status_code == 404
+
+
+def test_the_country_list_is_in_the_viewers_language(client, event, categories):
+    url = reverse("registration:register", args=[event.slug])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert '<option value="DE">Germany</option>' in english
+    client.cookies.load({"django_language": "zh-hans"})
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert '<option value="DE">德国</option>' in chinese and ">Germany<" not in chinese
