@@ -121,11 +121,17 @@ def latin_is_reliable(text: str, country: str = "") -> bool:
     return unreliable_script(text, country) is None
 
 
-def why_latin_needed(text: str, country: str = "") -> str | None:
-    """Why a Latin form must be written by the person for ``text`` (a translated sentence), or None."""
+def why_latin_needed(text: str, country: str = "", *, organization: bool = False) -> str | None:
+    """Why a Latin form must be written by the person for ``text`` (a translated sentence), or None.
+    ``organization``: the text is an organization's name, which has no passport."""
     script = unreliable_script(text, country)
     if script is None:
         return None
+    if organization:
+        return _(
+            "An organization name in %(script)s cannot be spelled in Latin letters automatically: please "
+            "write it as the organization writes it in Latin letters."
+        ) % {"script": SCRIPT_LABELS.get(script) or script.title()}
     if script == HAN:
         return _(
             "Passports from this country do not spell names in Chinese characters in pinyin: "

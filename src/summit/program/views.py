@@ -221,7 +221,10 @@ def index(request, slug):
 
 @require_GET
 def seats(request, slug):
-    """Out-of-band fragments with the live seat counts of the listed sessions (one query)."""
+    """Out-of-band fragments with the live seat counts of the listed sessions (one query). Opened as a page
+    (not by htmx), it leads to the program, where the counts are shown."""
+    if request.headers.get("HX-Request") != "true":
+        return redirect("program:index", slug=slug)
     ids = []
     for raw in request.GET.get("ids", "").split(",")[:MAX_POLLED_SESSIONS]:
         pk = as_id(raw)

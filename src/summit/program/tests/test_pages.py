@@ -155,13 +155,18 @@ def test_seats_fragment_is_one_query_and_stays_in_its_event(client, event, other
     service_book(session, make_delegate(event, categories["company"]))
     foreign = make_session(other_event, make_forum(other_event), capacity=5)
     with CaptureQueriesContext(connection) as queries:
-        fragment = client.get(url("seats", event), {"ids": f"{session.pk},{foreign.pk},x,-1"})
+        fragment = client.get(
+            url("seats", event), {"ids": f"{session.pk},{foreign.pk},x,-1"}, HTTP_HX_REQUEST="true"
+        )
     assert len(queries) == 1
     assert fragment.status_code == 200
     assert f'id="seats-{session.pk}"' in fragment.text and 'hx-swap-oob="true"' in fragment.text
     assert "4 of 5 seats free" in fragment.text
     assert f'id="seats-{foreign.pk}"' not in fragment.text
     assert "<html" not in fragment.text
+    # Opened as a page, not by htmx: the program, where the counts are shown (never a bare fragment).
+    opened = client.get(url("seats", event), {"ids": str(session.pk)})
+    assert opened.status_code == 302 and opened["Location"] == url("index", event)
 
 
 def _build_program(event, categories, viewer, n: int):

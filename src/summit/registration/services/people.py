@@ -255,7 +255,8 @@ def _latin_forms(data: dict, raw: dict, partial_from) -> list[FieldError]:
         native = data[native_field]
         if data[field] or not native:
             continue
-        why = names.why_latin_needed(native, "" if field == "organization_name_latin" else country)
+        organization = field == "organization_name_latin"
+        why = names.why_latin_needed(native, "" if organization else country, organization=organization)
         if why:
             errors.append(FieldError(field, "latin_required", why))
         elif field == "organization_name_latin":

@@ -247,3 +247,20 @@ def test_migration_notes_latin_names_the_person_wrote(event, categories, invente
     migration.note_given_latin_names(django_apps, None)
     assert Participant.objects.get(pk=wrote.pk).latin_given
     assert not Participant.objects.get(pk=invented.pk).latin_given
+
+
+def test_an_organization_name_is_not_asked_for_as_in_a_passport(event, categories):
+    with pytest.raises(ValidationFailed) as refused:
+        services.register(
+            event=event,
+            data=person_data(
+                given_name="Lena",
+                family_name="Hoffmann",
+                organization_name="شركة الاتصالات",
+                country="AE",
+            ),
+            category=categories["company"],
+        )
+    errors = {e["field"]: e["detail"] for e in refused.value.errors}
+    assert "passport" not in errors["organization_name_latin"]
+    assert "organization" in errors["organization_name_latin"].lower()
