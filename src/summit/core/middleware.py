@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
@@ -123,3 +126,45 @@ class RejectNulMiddleware:
             return any("\x00" in (f.name or "") for f in request.FILES.values())
         body = request.body
         return b"\x00" in body or JSON_NUL.search(body) is not None
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the policy written once instead of built for every response.
+
+    Every page has the same policy (``CONTENT_SECURITY_POLICY``, no nonces), so a response that no view
+    changed (``csp.decorators``) and whose request used no nonce gets the header built the first time; any
+    other response goes through django-csp as it is. Building it cost more than the rest of a small API
+    answer (the seat rush's booking calls).
+    """
+
+    _built: tuple = (
+        None,
+        None,
+        None,
+        None,
+    )  # (policy setting, report-only setting, header, report-only header)
+
+    def process_response(self, request, response):
+        special = any(
+            getattr(response, name, None) is not None
+            for name in ("_csp_config", "_csp_update", "_csp_replace")
+            + ("_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+        )
+        special = (
+            special or getattr(response, "_csp_exempt", False) or getattr(response, "_csp_exempt_ro", False)
+        )
+        if special or isinstance(getattr(request, "_csp_nonce", None), str) or settings.DEBUG:
+            return super().process_response(request, response)
+        config = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        config_ro = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        built = ContentSecurityPolicyMiddleware._built
+        if built[0] is not config or built[1] is not config_ro:  # settings changed (tests)
+            built = (config, config_ro, build_policy(), build_policy(report_only=True))
+            ContentSecurityPolicyMiddleware._built = built
+        for name, value, policy in ((HEADER, built[2], config), (HEADER_REPORT_ONLY, built[3], config_ro)):
+            prefixes = tuple((policy or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+            if value and name not in response and not request.path_info.startswith(prefixes):
+                response[name] = value
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
