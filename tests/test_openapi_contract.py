@@ -21,7 +21,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, transaction
 
 from summit.accounts import services as accounts
-from summit.core.errors import SummitError
 from summit.events.testing import make_event, make_staff
 from summit.program import services as program
 from summit.program.testing import make_forum, make_session
@@ -513,16 +512,24 @@ def _specific_answers(contract: Contract, w, made, monkeypatch) -> None:
     ).json()
     assert body["code"] == "bad_status" and body["field"] == "status"
 
-    # 429: a registration refused because the caller sent too many.
-    class RateLimited(SummitError):
-        status, code = 429, "rate_limited"
+    # 429: a registration refused because the caller sent too many (the real limit, made small).
+    from django.conf import settings
+    from django.core.cache import cache
 
-    def refuse(**kwargs):
-        raise RateLimited("Too many registrations; try again in a minute.")
-
-    with monkeypatch.context() as patched:
-        patched.setattr("summit.registration.services.register", refuse)
-        body = send(made[("post", E + "/participants")](), expect=429).json()
+    cache.clear()  # the registrations above counted too
+    limits = settings.RATE_LIMITS
+    try:
+        settings.RATE_LIMITS = {**limits, "api_register_ip": "1/3600"}
+        first = made[("post", E + "/participants")]()
+        first.body["email"] = "limit-1@example.org"
+        send(first, expect=201)
+        second = made[("post", E + "/participants")]()
+        second.body["email"] = "limit-2@example.org"
+        answer = send(second, expect=429)
+    finally:
+        settings.RATE_LIMITS = limits
+    assert int(answer["Retry-After"]) > 0
+    body = answer.json()
     assert body["code"] == "rate_limited"
 
 
