@@ -343,6 +343,19 @@ def test_failed_session_form_in_the_back_office_focuses_the_summary(conference, 
     assert_no_serious_axe(page)
 
 
+def test_failed_talk_form_in_the_session_editor_focuses_its_summary(conference, new_page):
+    page = new_page()
+    sign_in_staff(page, conference["organizer"].email)
+    session = conference["session"]
+    visit(page, f"/events/{conference['event'].slug}/manage/program/sessions/{session.pk}/edit/")
+    submit(page, lambda: page.locator("#new-talk button[type=submit]").click())
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    links = summary_links(page)
+    assert links and all(page.locator(href).count() == 1 for href in links)
+    assert "#id_new-talk-title_en" in links
+    assert_no_serious_axe(page)
+
+
 def tab_to(page, selector, limit=200):
     """Presses Tab until the element matching the selector has the focus."""
     for _ in range(limit):
