@@ -361,6 +361,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {"summit-sweep": {"task": "summit.sweep", "schedule": float(JOB_SWEEP_SECONDS)}}
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule"))
 
+# --- live hub (core/live.py) ----------------------------------------------------------------------------
+# In-process, or Redis pub/sub when SUMMIT_REDIS_URL is set. Messages kept per topic for clients that
+# reconnect (an older last_seq gets a full refresh), and the queue of each subscriber (one that falls this
+# far behind is dropped and resumes).
+LIVE_HISTORY = env_int("LIVE_HISTORY", 1000)
+LIVE_QUEUE = env_int("LIVE_QUEUE", 256)
+
 # --- security -------------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
