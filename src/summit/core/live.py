@@ -100,14 +100,17 @@ class Subscription:
         """Decide what to replay, from the topic's ``current`` sequence number and its stored ``history``."""
         if self.evicted:  # overflowed while the history was read: nothing to replay, Evicted follows
             return
+        missed = [m for m in history if last_seq is not None and last_seq < m.seq <= current]
         if last_seq is None or last_seq == current:
             self.last_seq = current
-        elif last_seq > current or (last_seq < current and (not history or history[0].seq > last_seq + 1)):
+        elif last_seq < current and [m.seq for m in missed] == list(range(last_seq + 1, current + 1)):
+            self._replay.extend(missed)
+            self.last_seq = last_seq
+        else:
+            # Older than the history kept, newer than the topic (its data was lost), or a history with a
+            # hole: the client cannot catch up message by message.
             self._replay.append(Reset(self.topic, current))
             self.last_seq = current
-        else:
-            self._replay.extend(m for m in history if last_seq < m.seq <= current)
-            self.last_seq = last_seq
         # Live messages buffered while the history was read: those the history covers are skipped by seq.
 
     def _push(self, msg: Message) -> None:
@@ -242,6 +245,7 @@ class LocalHub(Hub):
         with self._lock:
             if self.loop is None or self.loop.is_closed():
                 self.loop = loop
+                self._topics.clear()  # subscribers of a closed loop will never read again
             elif self.loop is not loop:
                 raise RuntimeError("LocalHub: every subscriber must be on the same event loop")
             # Registered and read under the same lock: a message is either in this history or fanned out
@@ -263,6 +267,18 @@ class LocalHub(Hub):
 
 # KEYS: the topic's counter, its history list; ARGV: the channel, the payload, the history size.
 # The message on the channel and in the list is "<seq>:<payload>".
+# KEYS: the same; ARGV: the subscriber's last_seq (-1: none). Returns {current, the messages after last_seq}
+# (none when last_seq is current, newer, or older than the history kept: then the subscriber gets a Reset).
+# The list holds the messages current-LLEN+1 .. current, so the missed ones are its last current-last_seq.
+_READ_SCRIPT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local last = tonumber(ARGV[1])
+if last < 0 or last >= current or current - last > redis.call('LLEN', KEYS[2]) then
+  return {current, {}}
+end
+return {current, redis.call('LRANGE', KEYS[2], last - current, -1)}
+"""
+
 _PUBLISH_SCRIPT = """
 local seq = redis.call('INCR', KEYS[1])
 local wire = seq .. ':' .. ARGV[2]
@@ -280,19 +296,32 @@ def _parse(topic: str, wire: bytes) -> Message:
 
 class RedisHub(Hub):
     """Several processes sharing Redis: INCR'd sequence numbers, a capped list of history per topic, and
-    one SUBSCRIBE per topic per process, read by one task that fans out to the local subscribers."""
+    one SUBSCRIBE per topic per process, read by one task that fans out to the local subscribers. Its async
+    side belongs to the event loop that first uses it (one per serving process); ``publish_sync`` works from
+    any thread."""
 
-    def __init__(self, url: str | None = None, *, prefix: str = "summit:live:", **kwargs):
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        prefix: str = "summit:live:",
+        client_name: str = "summit-live",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         import redis
         import redis.asyncio
 
         self.url = url or settings.REDIS_URL
         self.prefix = prefix
-        self._redis = redis.asyncio.Redis.from_url(self.url)
+        # Named, so that CLIENT LIST shows which connections are the hub's.
+        self.client_name = client_name
+        self._redis = redis.asyncio.Redis.from_url(self.url, client_name=client_name)
         self._sync_redis = None
         self._sync_factory = redis.Redis.from_url
         self._script = self._redis.register_script(_PUBLISH_SCRIPT)
+        self._read_script = self._redis.register_script(_READ_SCRIPT)
+        self._sync_script = None
         self._pubsub = None
         self._reader: asyncio.Task | None = None
         self._changing = asyncio.Lock()  # one SUBSCRIBE/UNSUBSCRIBE in flight, awaited to its confirmation
@@ -308,10 +337,10 @@ class RedisHub(Hub):
         return int(await self._script(keys=self._keys(topic), args=[self.channel(topic), data, self.history]))
 
     def publish_sync(self, topic: str, data: bytes) -> int:
-        if self._sync_redis is None:
-            self._sync_redis = self._sync_factory(self.url)
-        script = self._sync_redis.register_script(_PUBLISH_SCRIPT)
-        return int(script(keys=self._keys(topic), args=[self.channel(topic), data, self.history]))
+        if self._sync_script is None:
+            self._sync_redis = self._sync_factory(self.url, client_name=self.client_name)
+            self._sync_script = self._sync_redis.register_script(_PUBLISH_SCRIPT)
+        return int(self._sync_script(keys=self._keys(topic), args=[self.channel(topic), data, self.history]))
 
     async def _change(self, kind: str, channel: str) -> None:
         """SUBSCRIBE or UNSUBSCRIBE one channel and wait for Redis to confirm it (under ``_changing``)."""
@@ -354,11 +383,11 @@ class RedisHub(Hub):
             self._pubsub = None
             await pubsub.aclose()
 
-    async def _read_history(self, topic: str) -> tuple[int, list[Message]]:
-        seq_key, history_key = self._keys(topic)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            current, wires = await pipe.get(seq_key).lrange(history_key, 0, -1).execute()
-        return int(current or 0), [_parse(topic, w) for w in wires]
+    async def _read_history(self, topic: str, last_seq: int | None) -> tuple[int, list[Message]]:
+        """The topic's current sequence number and the stored messages after ``last_seq``, atomically."""
+        arg = -1 if last_seq is None else max(last_seq, 0)
+        current, wires = await self._read_script(keys=self._keys(topic), args=[arg])
+        return int(current), [_parse(topic, w) for w in wires]
 
     async def subscribe(self, topic: str, last_seq: int | None = None, max_queue: int | None = None):
         sub = Subscription(self, topic, max_queue or self.max_queue)
@@ -370,7 +399,7 @@ class RedisHub(Hub):
                 subs = self._topics[topic] = set()
             subs.add(sub)
         try:
-            current, history = await self._read_history(topic)
+            current, history = await self._read_history(topic, last_seq)
         except BaseException:
             await self._detach(sub)
             raise

@@ -349,3 +349,41 @@ def test_publish_after_commit(make_hub, monkeypatch):
         await hub.aclose()
 
     asyncio.run(main())
+
+
+def test_lost_redis_connection_drops_subscribers_who_resume(make_redis_hub):
+    """A dropped subscription connection may have lost messages: its subscribers are evicted and resume
+    from the history with nothing missing."""
+    import redis
+
+    async def main():
+        name = f"summit-test-{uuid.uuid4().hex}"
+        hub = make_redis_hub(client_name=name)
+        sub = await hub.subscribe("t")
+        await hub.publish("t", {})
+        assert _seqs(await _take(sub, 1)) == [1]
+        client = redis.Redis.from_url(REDIS_URL)
+        killed = [c["id"] for c in client.client_list(_type="pubsub") if c["name"] == name]
+        assert len(killed) == 1
+        client.client_kill_filter(_id=killed[0])
+        client.close()
+        await hub.publish("t", {})
+        assert await _take(sub, 1) == [Evicted("t", 1)]
+        again = await hub.subscribe("t", last_seq=sub.last_seq)
+        await hub.publish("t", {})
+        assert _seqs(await _take(again, 2)) == [2, 3]
+        await again.close()
+        await hub.aclose()
+
+    asyncio.run(main())
+
+
+def test_the_backend_follows_the_settings(monkeypatch, settings):
+    monkeypatch.setattr(live, "_hub", None)
+    settings.REDIS_URL = None
+    assert type(live.get_hub()) is LocalHub
+    assert live.get_hub() is live.get_hub()
+    monkeypatch.setattr(live, "_hub", None)
+    settings.REDIS_URL = REDIS_URL
+    hub = live.get_hub()
+    assert type(hub) is RedisHub and hub.url == REDIS_URL and hub.prefix == "summit:live:"
