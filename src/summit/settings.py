@@ -367,6 +367,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "
 # far behind is dropped and resumes).
 LIVE_HISTORY = env_int("LIVE_HISTORY", 1000)
 LIVE_QUEUE = env_int("LIVE_QUEUE", 256)
+if LIVE_HISTORY < 1 or LIVE_QUEUE < 1:
+    raise ValueError("SUMMIT_LIVE_HISTORY and SUMMIT_LIVE_QUEUE must be at least 1")
 
 # --- security -------------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))

@@ -134,7 +134,10 @@ class Subscription:
         return self
 
     async def __anext__(self):
+        # One reader per subscription.
         while True:
+            if self.closed:
+                raise StopAsyncIteration
             if self._replay:
                 item = self._replay.popleft()
                 self.last_seq = item.seq
@@ -153,8 +156,6 @@ class Subscription:
                 if not self._evicted_sent:
                     self._evicted_sent = True
                     return Evicted(self.topic, self.last_seq)
-                raise StopAsyncIteration
-            if self.closed:
                 raise StopAsyncIteration
             self._wake.clear()
             await self._wake.wait()

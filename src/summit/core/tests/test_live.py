@@ -282,6 +282,8 @@ def test_last_subscriber_leaving_unsubscribes(make_hub):
         a = await hub.subscribe("t")
         b = await hub.subscribe("t")
         assert hub.subscribers("t") == 2
+        await hub.publish("t", {})
+        assert _seqs(await _take(b, 1)) == [1]  # a has it queued too, but closes without reading it
         await a.close()
         assert hub.subscribers("t") == 1
         await b.close()
