@@ -389,3 +389,38 @@ def test_the_backend_follows_the_settings(monkeypatch, settings):
     settings.REDIS_URL = REDIS_URL
     hub = live.get_hub()
     assert type(hub) is RedisHub and hub.url == REDIS_URL and hub.prefix == "summit:live:"
+
+
+def test_redis_messages_published_around_the_history_read_come_once(make_redis_hub):
+    """One message published just before the history is read (so it is both in the history and live) and
+    one just after (live only, buffered while the replay is prepared): each is delivered exactly once."""
+
+    async def main():
+        hub, other = make_redis_hub(), make_redis_hub()
+        for _ in range(3):
+            await other.publish("t", {})
+        real_read = hub._read_history
+
+        async def read_between_publishes(topic, last_seq):
+            await other.publish("t", {"before": True})
+            result = await real_read(topic, last_seq)
+            await other.publish("t", {"after": True})
+            await asyncio.sleep(0.1)  # both are in the subscriber's queue by now
+            return result
+
+        hub._read_history = read_between_publishes
+        sub = await hub.subscribe("t", last_seq=1)
+        assert len(sub._queue) == 2
+        got = await _take(sub, 4)
+        assert [(m.seq, m.data) for m in got] == [
+            (2, b"{}"),
+            (3, b"{}"),
+            (4, b'{"before":true}'),
+            (5, b'{"after":true}'),
+        ]
+        assert await _nothing_more(sub)
+        await sub.close()
+        await hub.aclose()
+        await other.aclose()
+
+    asyncio.run(main())
