@@ -15,6 +15,25 @@ from summit.core.live import Evicted, LocalHub, Message, RedisHub, Reset
 REDIS_URL = os.environ.get("SUMMIT_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
+def run(coro):
+    """Run a test's coroutine on a fresh event loop in a thread of its own: in the whole suite, Playwright
+    (the browser tests) keeps an event loop running in the main thread, where asyncio.run() is refused."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coro)
+        except BaseException as exc:  # handed to the test's thread, pytest.fail included
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="live-test")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def _redis_reachable() -> bool:
     import redis
 
@@ -108,7 +127,7 @@ def test_publish_subscribe_in_order(make_hub):
         await sub.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_fan_out_encodes_once(make_hub, monkeypatch):
@@ -134,7 +153,7 @@ def test_fan_out_encodes_once(make_hub, monkeypatch):
             await s.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_resume_after_gap_without_gaps_or_duplicates(make_hub):
@@ -157,7 +176,7 @@ def test_resume_after_gap_without_gaps_or_duplicates(make_hub):
         await again.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_resume_while_others_publish(make_hub):
@@ -196,7 +215,7 @@ def test_resume_while_others_publish(make_hub):
         if publisher is not hub:
             await publisher.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_sync_publishers_in_threads_keep_order(make_hub):
@@ -219,7 +238,7 @@ def test_sync_publishers_in_threads_keep_order(make_hub):
         await sub.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_too_far_behind_or_from_the_future_gets_a_reset(make_hub):
@@ -240,7 +259,7 @@ def test_too_far_behind_or_from_the_future_gets_a_reset(make_hub):
             await sub.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_slow_subscriber_is_evicted_and_fast_one_keeps_everything(make_hub):
@@ -273,7 +292,7 @@ def test_slow_subscriber_is_evicted_and_fast_one_keeps_everything(make_hub):
         await again.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_last_subscriber_leaving_unsubscribes(make_hub):
@@ -296,7 +315,7 @@ def test_last_subscriber_leaving_unsubscribes(make_hub):
             assert numsub[hub.channel("t").encode()] == 0
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_two_processes_share_redis_with_one_subscription_each(make_redis_hub):
@@ -321,7 +340,7 @@ def test_two_processes_share_redis_with_one_subscription_each(make_redis_hub):
         await one.aclose()
         await two.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,7 +369,7 @@ def test_publish_after_commit(make_hub, monkeypatch):
         await sub.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_lost_redis_connection_drops_subscribers_who_resume(make_redis_hub):
@@ -377,7 +396,7 @@ def test_lost_redis_connection_drops_subscribers_who_resume(make_redis_hub):
         await again.close()
         await hub.aclose()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_the_backend_follows_the_settings(monkeypatch, settings):
@@ -423,4 +442,4 @@ def test_redis_messages_published_around_the_history_read_come_once(make_redis_h
         await hub.aclose()
         await other.aclose()
 
-    asyncio.run(main())
+    run(main())
