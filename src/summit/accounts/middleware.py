@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 
-#: Session key: the slugs of the events whose sign-in links this session used.
-LINK_EVENTS = "summit_link_events"
+from summit.core.signin_views import LINK_EVENTS
 
 
 def remember_link_event(request, event) -> None:
@@ -22,11 +21,6 @@ def remember_link_event(request, event) -> None:
     if event.slug not in events:
         events.append(event.slug)
     request.session[LINK_EVENTS] = events
-
-
-def forget_link_events(request) -> None:
-    """A password sign-in is a full sign-in."""
-    request.session.pop(LINK_EVENTS, None)
 
 
 def link_scope_allows(request, slug: str) -> bool:

@@ -13,11 +13,7 @@ def is_chinese(language: str | None = None) -> bool:
 
 def localized(obj, field: str, language: str | None = None) -> str:
     """The Chinese or English value of a bilingual field, falling back to the other when one is empty."""
-    en = getattr(obj, f"{field}_en", "") or ""
-    zh = getattr(obj, f"{field}_zh", "") or ""
-    if is_chinese(language):
-        return zh or en
-    return en or zh
+    return localized_pair(getattr(obj, f"{field}_en", ""), getattr(obj, f"{field}_zh", ""), language)
 
 
 def localized_pair(en: str, zh: str, language: str | None = None) -> str:
@@ -85,12 +81,17 @@ def utc_offset(when) -> str:
 
 def zone_name(time_zone: str, when=None, language: str | None = None) -> str:
     """A time zone's name as the reader says it ("China Standard Time", "中国标准时间"), not its id."""
+    when = _local(time_zone, when)
+    return _zone_name(time_zone, when.replace(minute=0, second=0, microsecond=0), is_chinese(language))
+
+
+def _local(time_zone: str, when=None):
+    """``when`` (default: now) in the zone."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(time_zone)
-    when = (when or datetime.now(zone)).astimezone(zone)
-    return _zone_name(time_zone, when.replace(minute=0, second=0, microsecond=0), is_chinese(language))
+    return (when or datetime.now(zone)).astimezone(zone)
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,11 +112,7 @@ def zone_label(time_zone: str, when=None, language: str | None = None, *, inline
     ``inline`` is for text that already stands in brackets: "China Standard Time, UTC+8" /
     "中国标准时间 UTC+8".
     """
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(time_zone)
-    when = (when or datetime.now(zone)).astimezone(zone)
+    when = _local(time_zone, when)
     name, offset = zone_name(time_zone, when, language), utc_offset(when)
     if inline:
         return f"{name} {offset}" if is_chinese(language) else f"{name}, {offset}"

@@ -10,12 +10,12 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from summit.core.errors import SummitError, ValidationFailed
+from summit.core.http import error_answer
 from summit.core.ratelimit import RateLimited
 
 
@@ -33,13 +33,6 @@ class SummitErrorMiddleware:
                 response["Retry-After"] = str(exception.retry_after)
             return response
         return None
-
-
-def _refuse(request, error: SummitError):
-    """Answer a request refused before any view ran: JSON for the API, the error page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error.as_dict(), status=error.status)
-    return render(request, "core/error.html", {"error": error}, status=error.status)
 
 
 class RequestTooLarge(SummitError):
@@ -69,7 +62,7 @@ class LimitRequestSizeMiddleware:
             multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/")
             limit = settings.MAX_REQUEST_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if length > limit:
-                return _refuse(
+                return error_answer(
                     request,
                     RequestTooLarge(
                         _("The request is too large (%(size)s; at most %(limit)s).")
@@ -101,14 +94,13 @@ class RejectNulMiddleware:
         except RequestDataTooBig:
             if not request.path.startswith("/api/"):
                 raise  # Django's own 400 page
-            error = RequestTooLarge(_("The request is too large."))
-            return JsonResponse(error.as_dict(), status=error.status)
+            return error_answer(request, RequestTooLarge(_("The request is too large.")))
         if has_nul:
             error = ValidationFailed(
                 _("The request contains a NUL character, which is not allowed."), code="bad_input"
             )
             error.status = 400
-            return _refuse(request, error)
+            return error_answer(request, error)
         return self.get_response(request)
 
     @staticmethod
@@ -137,12 +129,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     answer (the seat rush's booking calls).
     """
 
-    _built: tuple = (
-        None,
-        None,
-        None,
-        None,
-    )  # (policy setting, report-only setting, header, report-only header)
+    #: (policy setting, report-only setting, header, report-only header)
+    _built: tuple = (None, None, None, None)
 
     def process_response(self, request, response):
         special = any(

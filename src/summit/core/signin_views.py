@@ -19,7 +19,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -28,23 +27,14 @@ from django_otp import login as otp_login
 
 from summit.core import ratelimit, two_factor
 from summit.core.errors import SummitError
+from summit.core.http import safe_next
 
 #: Session key: the account whose password was right, waiting for its code.
 PENDING = "summit_2fa_pending"
 PENDING_SECONDS = 300
-#: Session key set by ``accounts`` for sessions opened by a sign-in link (scoped to some events).
+#: Session key: the slugs of the events whose sign-in links this session used (a link session is scoped to
+#: those events' pages, accounts/middleware.py).
 LINK_EVENTS = "summit_link_events"
-
-
-def _safe_next(request, value: str | None) -> str:
-    value = (value or "").strip()
-    if (
-        value.startswith("/")
-        and not value.startswith("//")
-        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=False)
-    ):
-        return value
-    return ""
 
 
 def _sign_in(request, user, backend: str, device=None) -> None:
@@ -59,7 +49,7 @@ def _sign_in(request, user, backend: str, device=None) -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -98,7 +88,7 @@ def login_code(request):
     if user is None:
         request.session.pop(PENDING, None)
         return redirect("core:login")
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next")) or pending_next
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next")) or pending_next
     error = None
     if request.method == "POST":
         ratelimit.check(request, "otp", str(user.pk))
@@ -129,7 +119,7 @@ def two_factor_page(request):
     user = request.user
     if not two_factor.can_use(user):
         raise Http404()
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     error = None
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -175,5 +165,5 @@ def two_factor_page(request):
 
 def admin_login(request):
     """The admin's own sign-in form would skip the second factor: send it to the site's form."""
-    target = _safe_next(request, request.GET.get("next")) or "/admin/"
+    target = safe_next(request, request.GET.get("next")) or "/admin/"
     return redirect(f"{resolve_url('core:login')}?{urlencode({'next': target})}")

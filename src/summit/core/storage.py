@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
 
 
 class PrivateStorage(FileSystemStorage):
@@ -49,8 +50,6 @@ def file_response(handle, *, filename: str, content_type: str, cache: str = "pri
     attachment (a PDF or an image a person uploaded is downloaded, not opened inline), with
     ``X-Content-Type-Options: nosniff`` and a sandboxing Content-Security-Policy of its own. Images served
     this way still show in an ``<img>`` on our pages."""
-    from django.http import FileResponse
-
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from summit.core import jobs
 from summit.core.errors import Forbidden, NotFound, SummitError
+from summit.core.http import error_answer
 from summit.core.models import Job
 from summit.core.storage import file_response, private_storage
 
@@ -114,24 +115,18 @@ def _number(value):
 # answers them, JSON ``{"code": ..., "detail": ...}``.
 
 
-def _error_response(request, template: str, error: SummitError, status: int):
-    if request.path.startswith("/api/"):
-        return JsonResponse(error.as_dict(), status=status)
-    return render(request, template, {"error": error, "status": status}, status=status)
-
-
 def bad_request(request, exception=None):
     error = SummitError(_("The request could not be completed."), code="bad_request")
-    return _error_response(request, "400.html", error, 400)
+    return error_answer(request, error, template="400.html", status=400)
 
 
 def permission_denied(request, exception=None):
-    return _error_response(request, "403.html", Forbidden(), 403)
+    return error_answer(request, Forbidden(), template="403.html", status=403)
 
 
 def page_not_found(request, exception=None):
     error = NotFound(_("There is no page at this address. It may have moved, or the link may be mistyped."))
-    return _error_response(request, "404.html", error, 404)
+    return error_answer(request, error, template="404.html", status=404)
 
 
 def csrf_failure(request, reason=""):
@@ -139,7 +134,7 @@ def csrf_failure(request, reason=""):
         _("This form has expired or was sent from another page. Go back, reload the page and send it again."),
         code="csrf_failed",
     )
-    return _error_response(request, "403_csrf.html", error, 403)
+    return error_answer(request, error, template="403_csrf.html", status=403)
 
 
 def server_error(request):

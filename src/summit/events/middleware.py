@@ -27,13 +27,12 @@ class TwoFactorRequiredMiddleware:
         parts = request.path_info.split("/")
         if len(parts) > 3 and parts[1] == "events" and parts[3] == "manage" and request.user.is_authenticated:
             user = request.user
-            if not getattr(user, "is_verified", lambda: False)():
-                event = Event.objects.filter(slug=parts[2], staff_two_factor=True).first()
-                if (
-                    event is not None
-                    and roles.is_staff_of(user, event)
-                    and not roles.passed_second_factor(user, event)
-                ):
-                    step = "core:login_code" if two_factor.confirmed_device(user) else "core:two_factor"
-                    return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+            event = Event.objects.filter(slug=parts[2], staff_two_factor=True).first()
+            if (
+                event is not None
+                and roles.is_staff_of(user, event)
+                and not roles.passed_second_factor(user, event)
+            ):
+                step = "core:login_code" if two_factor.confirmed_device(user) else "core:two_factor"
+                return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
