@@ -87,24 +87,6 @@
     });
   }
 
-  function copyButtons() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      var field = document.querySelector(button.getAttribute("data-copy"));
-      if (!field || !navigator.clipboard) {
-        return;
-      }
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        navigator.clipboard.writeText(field.value).then(function () {
-          var before = button.textContent;
-          button.textContent = button.getAttribute("data-copied") || before;
-          setTimeout(function () { button.textContent = before; }, 2000);
-        });
-      });
-      field.addEventListener("focus", function () { field.select(); });
-    });
-  }
-
   function noDoubleSubmit() {
     /* The server books once per idempotency key anyway; this only spares the second request. */
     document.addEventListener("submit", function (event) {
@@ -163,7 +145,6 @@
   function start() {
     foldForums();
     addYourTime(document);
-    copyButtons();
     noDoubleSubmit();
     document.body.addEventListener("htmx:afterSettle", function (event) {
       addYourTime(event.target || document);

@@ -32,19 +32,23 @@
     });
   }
 
-  /* <button class="copy-link" data-target="id" data-copied="Copied">: copy the input's value. */
-  function copyLinks() {
-    if (!navigator.clipboard) {
-      return;
-    }
-    document.querySelectorAll("button.copy-link[data-target]").forEach(function (button) {
+  /* <button data-copy="#field" data-copied="Copied" hidden>: shown where the clipboard can be used; copies the
+     field's value (the invitation links, the agenda's calendar feed). */
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) {
+        return;
+      }
       button.hidden = false;
       button.addEventListener("click", function () {
-        var input = document.getElementById(button.dataset.target);
-        navigator.clipboard.writeText(input.value).then(function () {
-          button.textContent = button.dataset.copied || button.textContent;
+        navigator.clipboard.writeText(field.value).then(function () {
+          var before = button.textContent;
+          button.textContent = button.getAttribute("data-copied") || before;
+          setTimeout(function () { button.textContent = before; }, 2000);
         });
       });
+      field.addEventListener("focus", function () { field.select(); });
     });
   }
 
@@ -163,7 +167,7 @@
     confirmForms();
     selectAll();
     selectOnFocus();
-    copyLinks();
+    copyButtons();
     registrationForm();
     participantSearch();
   }
