@@ -20,7 +20,7 @@ from summit.accounts.auth import TokenInvalid
 from summit.api.auth import token_auth
 from summit.api.docs import SummitSwagger
 from summit.core.errors import SummitError
-from summit.core.ratelimit import RateLimited
+from summit.core.ratelimit import RateLimited, retry_after_header
 
 
 class JsonParser(Parser):
@@ -83,7 +83,7 @@ api = SummitAPI(
 def summit_error(request, exc: SummitError):
     response = api.create_response(request, exc.as_dict(), status=exc.status)
     if isinstance(exc, RateLimited):
-        response["Retry-After"] = str(exc.retry_after)
+        retry_after_header(response, exc)
     return response
 
 

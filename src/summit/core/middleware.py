@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from summit.core.errors import SummitError, ValidationFailed
 from summit.core.http import error_answer
-from summit.core.ratelimit import RateLimited
+from summit.core.ratelimit import RateLimited, retry_after_header
 
 
 class SummitErrorMiddleware:
@@ -30,7 +30,7 @@ class SummitErrorMiddleware:
         if isinstance(exception, SummitError):
             response = render(request, "core/error.html", {"error": exception}, status=exception.status)
             if isinstance(exception, RateLimited):
-                response["Retry-After"] = str(exception.retry_after)
+                retry_after_header(response, exception)
             return response
         return None
 

@@ -19,7 +19,7 @@ def validate_time_zone(value: str) -> None:
 
 
 class Venue(CleanTextMixin, BilingualMixin, models.Model):
-    TEXT_FIELDS = ("name_en", "name_zh", "city")
+    TEXT_FIELDS = ("name_en", "name_zh", "city", "city_zh")
     MULTILINE_TEXT_FIELDS = ("address",)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)

@@ -150,7 +150,7 @@ class Session(CleanTextMixin, BilingualMixin, models.Model):
 class Speaker(CleanTextMixin, models.Model):
     """Someone who speaks: a registered participant, or an external person (for example a remote video)."""
 
-    TEXT_FIELDS = ("name", "name_latin", "affiliation")
+    TEXT_FIELDS = ("name", "name_latin", "affiliation", "affiliation_zh")
     MULTILINE_TEXT_FIELDS = ("bio_en", "bio_zh")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speakers")

@@ -411,7 +411,7 @@ def book(
         return BookingOutcome(booking=booking, replaced=replace, promoted=promoted)
 
     # A key stored meanwhile by another request (the same one, or a different one) is answered from the store;
-    # a key seen before already showed as an active booking above, so the store is not read first.
+    # a key seen before was already answered above (its booking, active or cancelled), so the store is not read first.
     return capacity.once((owner, key, fingerprint), attempt, _replay, look_first=False)
 
 

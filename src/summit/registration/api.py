@@ -519,13 +519,13 @@ def import_file(
     notify: Annotated[bool, Form()] = False,
 ):
     """All or nothing: any bad row → 422 ``import_invalid`` with ``errors`` listing row, column, code, detail."""
-    from summit.registration.import_views import MAX_UPLOAD_BYTES
     from summit.registration.imports import import_participants
 
     event = token_event(request, slug, staff=True)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+    if file.size is not None and file.size > settings.MAX_IMPORT_BYTES:
         raise ValidationFailed(
-            _("The file is too large; the limit is %(limit)s.") % {"limit": filesizeformat(MAX_UPLOAD_BYTES)},
+            _("The file is too large; the limit is %(limit)s.")
+            % {"limit": filesizeformat(settings.MAX_IMPORT_BYTES)},
             code="file_too_large",
             field="file",
         )

@@ -17,7 +17,6 @@ from summit.events.services import get_event
 from summit.registration import imports
 from summit.registration.models import Participant
 
-MAX_UPLOAD_BYTES = settings.MAX_IMPORT_BYTES
 SESSION_KEY = "summit_import_result"
 
 
@@ -46,7 +45,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
                 _(
                     "The file is too large (%(size).1f MB); at most 10 MB are accepted. Split the list into several files."

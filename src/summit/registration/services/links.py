@@ -10,6 +10,7 @@ from django.urls import reverse
 from summit.accounts import services as accounts
 from summit.accounts.auth import authenticate_token as authenticate_api_token
 from summit.core import mail
+from summit.core.errors import Forbidden
 from summit.core.locking import write_transaction
 from summit.core.text import UnsafeEmail, clean_email
 from summit.events.models import Event
@@ -29,13 +30,16 @@ def issue_magic_link(*, participant: Participant, base_url: str | None = None, n
 
 
 def _signin_address(participant: Participant, *, base_url: str | None, next_path: str) -> tuple[str, bool]:
-    """(address, whether it is the password form's)."""
-    if not accounts.link_allowed(participant.user):
+    """(address, whether it is the password form's). ``issue_link`` decides who may have a link."""
+    try:
+        link = accounts.issue_link(user=participant.user, event=participant.event, base_url=base_url)
+    except Forbidden as refused:
+        if refused.code != "link_not_allowed":
+            raise
         target = next_path if next_path and safe_next_path(participant.event, next_path) else ""
         target = target or reverse("registration:me", args=[participant.event.slug])
         site = (base_url or settings.SITE_URL).rstrip("/")
         return f"{site}{reverse('core:login')}?{urlencode({'next': target})}", True
-    link = accounts.issue_link(user=participant.user, event=participant.event, base_url=base_url)
     if next_path and safe_next_path(participant.event, next_path):
         link += "?" + urlencode({"next": next_path})
     return link, False
