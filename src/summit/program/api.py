@@ -335,7 +335,8 @@ def _forum_data(event, payload: ForumIn) -> tuple[dict, list | None]:
 
 def _speaker_data(event, payload: SpeakerIn) -> dict:
     data = payload.dict(exclude_unset=True)
-    if "affiliation_en" in data:  # the bilingual name of `affiliation`, which older clients send
+    # `affiliation_en` is `affiliation` under the _en/_zh naming; `affiliation` stays for existing clients.
+    if "affiliation_en" in data:
         english = data.pop("affiliation_en")
         if "affiliation" in data and data["affiliation"] != english:
             raise ValidationFailed(
