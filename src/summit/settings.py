@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "summit.accounts",
     "summit.registration",
     "summit.program",
+    "summit.live",
     "summit.api",
 ]
 
