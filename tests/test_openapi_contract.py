@@ -22,6 +22,8 @@ from django.db import OperationalError, transaction
 
 from summit.accounts import services as accounts
 from summit.events.testing import make_event, make_staff
+from summit.live.models import ChatMessage, Poll, PollOption, Question, QuestionVote
+from summit.live.testing import make_room
 from summit.program import services as program
 from summit.program.testing import make_forum, make_session
 from summit.registration import jobs
@@ -170,6 +172,20 @@ def world(settings):
         return make_participant(event, categories["company"], **extra)
 
     job = jobs.start_export(event=event, params={}, fmt="csv", actor=organizer)
+    room = make_room(event, session=session())
+    asker = make_delegate(event, categories["company"])
+
+    def question(**extra):
+        return Question.objects.create(session=room, author=asker, text="Why?", **extra)
+
+    def message():
+        return ChatMessage.objects.create(session=room, author=asker, text="Hello")
+
+    def poll(status="open"):
+        made = Poll.objects.create(session=room, question_en="Which?", status=status)
+        PollOption.objects.bulk_create(PollOption(poll=made, text_en=t) for t in ("A", "B"))
+        return made
+
     return {
         "event": event,
         "categories": categories,
@@ -184,6 +200,10 @@ def world(settings):
         "person": person,
         "job": job,
         "settings": settings,
+        "room": room,
+        "question": question,
+        "message": message,
+        "poll": poll,
     }
 
 
@@ -348,11 +368,147 @@ def calls(w) -> dict[tuple[str, str], callable]:
         ("delete", E + "/me/bookings/{booking_id}"): lambda: Call(
             "delete", E + "/me/bookings/{booking_id}", at(booking_id=w["booking"]().pk), token="me"
         ),
+        **live_calls(w, at),
         ("get", "/api/jobs/{job_id}"): lambda: Call("get", "/api/jobs/{job_id}", {"job_id": w["job"].pk}),
         ("get", "/api/jobs/{job_id}/file"): lambda: Call(
             "get", "/api/jobs/{job_id}/file", {"job_id": w["job"].pk}
         ),
     }
+
+
+def live_calls(w, at) -> dict:
+    """The live room's operations: moderators' ones with the organizer's token, the others with the
+    approved delegate's."""
+    S = E + "/sessions/{session_id}"
+    room = w["room"].pk
+
+    def voted():
+        q = w["question"]()
+        QuestionVote.objects.create(question=q, participant=w["delegate"])
+        Question.objects.filter(pk=q.pk).update(votes=1)
+        return q
+
+    def on_poll(path, token, body, status=200, poll_status="open"):
+        return lambda: Call(
+            "post",
+            S + path,
+            at(session_id=room, poll_id=w["poll"](poll_status).pk),
+            token,
+            body(),
+            status=status,
+        )
+
+    return {
+        ("get", S + "/live"): lambda: Call("get", S + "/live", at(session_id=room)),
+        ("post", S + "/questions"): lambda: Call(
+            "post",
+            S + "/questions",
+            at(session_id=room),
+            "me",
+            {"text": "How?", "anonymous": True},
+            status=201,
+        ),
+        ("post", S + "/questions/{question_id}/vote"): lambda: Call(
+            "post",
+            S + "/questions/{question_id}/vote",
+            at(session_id=room, question_id=w["question"]().pk),
+            "me",
+        ),
+        ("delete", S + "/questions/{question_id}/vote"): lambda: Call(
+            "delete", S + "/questions/{question_id}/vote", at(session_id=room, question_id=voted().pk), "me"
+        ),
+        ("post", S + "/questions/{question_id}/moderate"): lambda: Call(
+            "post",
+            S + "/questions/{question_id}/moderate",
+            at(session_id=room, question_id=w["question"]().pk),
+            body={"action": "pin"},
+        ),
+        ("post", S + "/chat"): lambda: Call(
+            "post", S + "/chat", at(session_id=room), "me", {"text": "Hi"}, status=201
+        ),
+        ("delete", S + "/chat/{message_id}"): lambda: Call(
+            "delete", S + "/chat/{message_id}", at(session_id=room, message_id=w["message"]().pk), status=204
+        ),
+        ("post", S + "/chat/{message_id}/report"): lambda: Call(
+            "post",
+            S + "/chat/{message_id}/report",
+            at(session_id=room, message_id=w["message"]().pk),
+            "me",
+            {"reason": "rude"},
+            status=204,
+        ),
+        ("post", S + "/polls"): lambda: Call(
+            "post",
+            S + "/polls",
+            at(session_id=room),
+            body={"question_en": "Best?", "options": [{"text_en": "A"}, {"text_en": "B", "text_zh": "乙"}]},
+            status=201,
+        ),
+        ("post", S + "/polls/{poll_id}/status"): on_poll(
+            "/polls/{poll_id}/status", "org", lambda: {"status": "open"}, poll_status="draft"
+        ),
+        ("post", S + "/polls/{poll_id}/answer"): lambda: (
+            lambda p: Call(
+                "post",
+                S + "/polls/{poll_id}/answer",
+                at(session_id=room, poll_id=p.pk),
+                "me",
+                {"options": [p.options.first().pk]},
+                status=201,
+            )
+        )(w["poll"]()),
+    }
+
+
+def _live_answers(contract: Contract, w, made) -> None:
+    """403 (a participant at a moderator's action, staff without a registration at a participant's), 409
+    conflicts of state, and 429 on what can be repeated."""
+    send = contract.send
+    for key, call in made.items():
+        if "/sessions/{session_id}/" not in key[1] or key[1].endswith("/bookings") or key[0] == "get":
+            continue
+        if "403" in contract.doc["paths"][key[1]][key[0]]["responses"]:
+            refused = call()
+            refused.token = "me" if refused.token == "org" else "org"
+            assert send(refused, expect=403).json()["code"] in ("not_moderator", "not_allowed")
+    vote = made[("post", E + "/sessions/{session_id}/questions/{question_id}/vote")]()
+    send(vote)
+    assert send(vote, expect=409).json()["code"] == "already_voted"
+    unvote = made[("delete", E + "/sessions/{session_id}/questions/{question_id}/vote")]()
+    send(unvote)
+    assert send(unvote, expect=409).json()["code"] == "not_voted"
+    report = made[("post", E + "/sessions/{session_id}/chat/{message_id}/report")]()
+    send(report)
+    assert send(report, expect=409).json()["code"] == "already_reported"
+    answer = made[("post", E + "/sessions/{session_id}/polls/{poll_id}/answer")]()
+    send(answer)
+    assert send(answer, expect=409).json()["code"] == "already_answered"
+    draft = w["poll"]("draft")
+    close = Call(
+        "post",
+        E + "/sessions/{session_id}/polls/{poll_id}/status",
+        {"slug": "wic", "session_id": w["room"].pk, "poll_id": draft.pk},
+        "org",
+        {"status": "closed"},
+    )
+    assert send(close, expect=409).json()["code"] == "not_open"
+    pinned = made[("post", E + "/sessions/{session_id}/questions/{question_id}/moderate")]()
+    Question.objects.filter(pk=pinned.params["question_id"]).update(status="hidden")
+    assert send(pinned, expect=409).json()["code"] == "not_visible"
+    from django.conf import settings
+    from django.core.cache import cache
+
+    limits = settings.RATE_LIMITS
+    try:
+        settings.RATE_LIMITS = {**limits, "question": "1/60", "chat": "1/60", "report": "1/60"}
+        for path in ("/questions", "/chat", "/chat/{message_id}/report"):
+            cache.clear()
+            make = made[("post", E + "/sessions/{session_id}" + path)]
+            send(make())
+            answer = send(make(), expect=429)
+            assert answer.json()["code"] == "rate_limited" and int(answer["Retry-After"]) > 0
+    finally:
+        settings.RATE_LIMITS = limits
 
 
 def bad_input(call: Call) -> Call:
@@ -445,6 +601,7 @@ def _specific_answers(contract: Contract, w, made, monkeypatch) -> None:
     """The answers only some operations give: 202 jobs, 200 replays, 403, state conflicts with extra keys,
     429."""
     send = contract.send
+    _live_answers(contract, w, made)
     # A large decision runs as a job (202), which the job operation then shows.
     w["settings"].BULK_JOB_THRESHOLD = 2
     bulk = made[("post", E + "/participants/status")]()

@@ -226,6 +226,9 @@ _RATE_DEFAULTS = {
     "api_register_ip": "600/3600",
     "otp": "5/300",  # second-factor codes tried for one account
     "otp_ip": "30/300",
+    "chat": "10/30",  # chat messages of one person in one event's live rooms
+    "question": "10/300",  # questions of one person
+    "report": "20/3600",  # chat reports of one person
 }
 RATE_LIMITS = {name: env(f"RATE_{name.upper()}", default) for name, default in _RATE_DEFAULTS.items()}
 # Behind a reverse proxy, the header that carries the client address (e.g. X-Forwarded-For; its last entry,
