@@ -19,6 +19,7 @@ from summit.live.schemas import (
     AnswerIn,
     ChatIn,
     ChatOut,
+    LiveRoomOut,
     ModerateIn,
     PollIn,
     PollOut,
@@ -26,7 +27,6 @@ from summit.live.schemas import (
     QuestionIn,
     QuestionOut,
     ReportIn,
-    LiveRoomOut,
 )
 from summit.program.models import Session
 

@@ -1,0 +1,72 @@
+"""The organizers' live rooms page: every session's live settings at a glance, live figures, and the
+exports of each room's questions and poll results (CSV/XLSX)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from summit.events import roles
+from summit.events.services import get_event
+from summit.live import exports
+from summit.live.models import Question, Stage
+from summit.program.models import Session
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _organizer_event(request, slug):
+    event = get_event(slug)
+    roles.require(roles.is_organizer(request.user, event))
+    return event
+
+
+@require_safe
+def overview(request, slug):
+    event = _organizer_event(request, slug)
+    sessions = (
+        Session.objects.filter(event=event)
+        .select_related("forum", "stage")
+        .annotate(
+            question_count=Count("questions", filter=~Q(questions__status=Question.HIDDEN), distinct=True),
+            waiting=Count("questions", filter=Q(questions__status=Question.PENDING), distinct=True),
+            poll_count=Count("polls", distinct=True),
+            chat_count=Count("chat_messages", filter=Q(chat_messages__deleted_at=None), distinct=True),
+        )
+        .order_by("start", "forum__order", "pk")
+    )
+    rows = []
+    for session in sessions:
+        try:
+            stage = session.stage
+        except Stage.DoesNotExist:
+            stage = Stage(session=session)
+        rows.append({"session": session, "stage": stage})
+    return render(
+        request,
+        "live/manage/overview.html",
+        {"event": event, "section": "live", "is_organizer": True, "rows": rows},
+    )
+
+
+@require_safe
+def export(request, slug, pk, kind, fmt):
+    event = _organizer_event(request, slug)
+    session = Session.objects.filter(event=event, pk=pk).first()
+    if session is None or kind not in exports.TABLES:
+        raise Http404
+    stamp = timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
+    filename = f"{event.slug}-session-{session.pk}-{kind}-{stamp}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in exports.as_csv(kind, session)),
+            content_type="text/csv; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(exports.as_xlsx(kind, session), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

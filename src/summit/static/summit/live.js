@@ -1,0 +1,403 @@
+/* A session's live room (live/templates/live/room.html) and its room display (display.html).
+
+   The page starts from the state the server embedded (#live-state), then applies the live messages of the
+   session's topics as they arrive: a WebSocket to /live/sessions/<id>/socket, or Server-Sent Events from
+   /live/sessions/<id>/events where a WebSocket cannot connect. It remembers the last sequence number of
+   each topic and sends it when it reconnects, so it receives exactly what it missed; "reset" (too far
+   behind) reloads the whole state. Actions are the page's forms, sent with fetch; the change itself comes
+   back through the live connection, like everyone else's.
+
+   Questions and chat are written with textContent only: HTML in them is shown as text. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("live-room");
+  if (!root) { return; }
+  var stateNode = document.getElementById("live-state");
+  var state = stateNode ? JSON.parse(stateNode.textContent) : null;
+  if (!state) { return; }
+  var display = root.dataset.mode === "display";
+  var lastSeq = {};
+  var questions = new Map();
+  var polls = new Map();
+  var chatIds = new Set();
+  var csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+  var feedback = document.getElementById("live-feedback");
+  var connection = document.getElementById("live-connection");
+
+  function $(selector, node) { return (node || document).querySelector(selector); }
+
+  function say(text, isError) {
+    if (!feedback) { return; }
+    feedback.textContent = text || "";
+    feedback.classList.toggle("msg-error", Boolean(isError));
+  }
+
+  function connectionState(name) {
+    if (connection) { connection.textContent = connection.dataset[name] || ""; }
+    root.dataset.connection = name;
+  }
+
+  /* --- questions ------------------------------------------------------------------------------------ */
+
+  function order(a, b) {
+    if (a.pinned !== b.pinned) { return a.pinned ? -1 : 1; }
+    if (a.answered !== b.answered) { return a.answered ? 1 : -1; }
+    if (a.votes !== b.votes) { return b.votes - a.votes; }
+    if (a.created_at !== b.created_at) { return a.created_at < b.created_at ? -1 : 1; }
+    return a.id - b.id;
+  }
+
+  function renderQuestions() {
+    var list = document.getElementById("questions");
+    if (!list) { return; }
+    var items = Array.from(questions.values()).filter(function (q) { return q.status !== "hidden"; });
+    items.sort(order);
+    if (display) {
+      items = items.filter(function (q) { return q.status === "visible" && !q.answered; }).slice(0, Number(root.dataset.top || 6));
+    }
+    var template = document.getElementById("question-template");
+    var focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
+    var focusKey = focused ? [focused.closest("li").dataset.id, focused.dataset.moderate || (focused.hasAttribute("data-vote") ? "vote" : "")] : null;
+    list.replaceChildren.apply(list, items.map(function (q) {
+      var li = template.content.firstElementChild.cloneNode(true);
+      li.dataset.id = q.id;
+      li.id = "question-" + q.id;
+      $("[data-text]", li).textContent = q.text;
+      var author = $("[data-author]", li);
+      if (q.anonymous && !q.author) {
+        author.textContent = author.dataset.anonymous;
+      } else if (q.anonymous) {
+        author.textContent = q.author + " " + author.dataset.anonymousToAudience;
+      } else {
+        author.textContent = q.author || "";
+      }
+      $("[data-votes]", li).textContent = q.votes;
+      $("[data-pinned]", li).hidden = !q.pinned;
+      $("[data-answered]", li).hidden = !q.answered;
+      $("[data-pending]", li).hidden = q.status !== "pending";
+      $("[data-edited]", li).hidden = !q.edited;
+      li.classList.toggle("is-pinned", q.pinned);
+      li.classList.toggle("is-answered", q.answered);
+      var vote = $("[data-vote]", li);
+      if (display || !state.can_take_part || q.status !== "visible") {
+        vote.remove();
+      } else {
+        vote.setAttribute("aria-pressed", q.voted ? "true" : "false");
+        vote.setAttribute("aria-label", $("[data-vote-label]", li).dataset.voteLabel + ": " + q.text.slice(0, 80));
+      }
+      var tools = $("[data-mod-tools]", li);
+      if (state.can_moderate && !display) {
+        tools.hidden = false;
+        tools.querySelector("[data-moderate=approve]").hidden = q.status === "visible";
+        tools.querySelector("[data-moderate=pin]").hidden = q.pinned || q.status !== "visible";
+        tools.querySelector("[data-moderate=unpin]").hidden = !q.pinned;
+        tools.querySelector("[data-moderate=answered]").hidden = q.answered;
+        tools.querySelector("[data-moderate=unanswered]").hidden = !q.answered;
+      } else {
+        tools.remove();
+      }
+      return li;
+    }));
+    var empty = document.getElementById("no-questions");
+    if (empty) { empty.hidden = items.length > 0; }
+    if (focusKey) {
+      var again = list.querySelector("li[data-id='" + focusKey[0] + "'] " + (focusKey[1] === "vote" ? "[data-vote]" : "[data-moderate='" + focusKey[1] + "']"));
+      if (again && !again.hidden) { again.focus(); }
+    }
+  }
+
+  function putQuestion(q) {
+    var before = questions.get(q.id);
+    if (before) {
+      q.voted = before.voted;
+      q.mine = before.mine;
+    }
+    questions.set(q.id, q);
+  }
+
+  /* --- chat ----------------------------------------------------------------------------------------- */
+
+  function chatItem(m) {
+    var li = document.getElementById("chat-template").content.firstElementChild.cloneNode(true);
+    li.dataset.id = m.id;
+    li.id = "chat-" + m.id;
+    $("[data-author]", li).textContent = m.author;
+    $("[data-text]", li).textContent = m.text;
+    if (!state.can_take_part) { $("[data-report]", li).remove(); }
+    if (state.can_moderate) { $("[data-delete]", li).hidden = false; } else { $("[data-delete]", li).remove(); }
+    return li;
+  }
+
+  function addChat(m) {
+    var list = document.getElementById("chat");
+    if (!list || chatIds.has(m.id)) { return; }
+    chatIds.add(m.id);
+    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.appendChild(chatItem(m));
+    while (list.children.length > 300) { chatIds.delete(Number(list.firstElementChild.dataset.id)); list.firstElementChild.remove(); }
+    if (atBottom) { list.scrollTop = list.scrollHeight; }
+  }
+
+  function removeChat(id) {
+    var item = document.getElementById("chat-" + id);
+    if (item) { item.remove(); }
+  }
+
+  /* --- polls ---------------------------------------------------------------------------------------- */
+
+  function renderPolls() {
+    var box = document.getElementById("polls");
+    if (!box) { return; }
+    var template = document.getElementById("poll-template");
+    var optionTemplate = document.getElementById("poll-option-template");
+    var items = Array.from(polls.values()).filter(function (p) { return state.can_moderate || p.status !== "draft"; });
+    if (display) { items = items.filter(function (p) { return p.status === "open"; }); }
+    box.replaceChildren.apply(box, items.map(function (p) {
+      var form = template.content.firstElementChild.cloneNode(true);
+      form.dataset.id = p.id;
+      form.id = "poll-" + p.id;
+      $("[data-question]", form).textContent = p.question;
+      var stateLine = $("[data-state]", form);
+      stateLine.textContent = stateLine.dataset[p.status] + " · " + stateLine.dataset.ballots.replace("%(count)s", p.ballots);
+      var total = Math.max(1, p.options.reduce(function (sum, o) { return sum + o.votes; }, 0));
+      var canAnswer = state.can_take_part && !display && p.status === "open" && !p.answered;
+      p.options.forEach(function (o) {
+        var row = optionTemplate.content.firstElementChild.cloneNode(true);
+        var input = $("[data-input]", row);
+        input.type = p.multiple ? "checkbox" : "radio";
+        input.name = "options";
+        input.value = o.id;
+        input.disabled = !canAnswer;
+        input.checked = Boolean(p.answered && p.answered.indexOf(o.id) >= 0);
+        if (!canAnswer) { input.hidden = true; }
+        $("[data-label]", row).textContent = o.text;
+        $("[data-bar]", row).style.width = Math.round(100 * o.votes / total) + "%";  // CSSOM: allowed by the CSP
+        $("[data-votes]", row).textContent = o.votes;
+        $("[data-options]", form).appendChild(row);
+      });
+      $("[data-answer]", form).hidden = !canAnswer;
+      $("[data-answered-note]", form).hidden = !p.answered;
+      var tools = $("[data-mod-tools]", form);
+      if (state.can_moderate && !display) {
+        tools.hidden = false;
+        tools.querySelector("[data-poll-status=open]").hidden = p.status === "open";
+        tools.querySelector("[data-poll-status=closed]").hidden = p.status !== "open";
+      } else {
+        tools.remove();
+      }
+      return form;
+    }));
+    var empty = document.getElementById("no-polls");
+    if (empty) { empty.hidden = items.length > 0; }
+  }
+
+  function putPoll(p) {
+    var before = polls.get(p.id);
+    if (before && p.answered === undefined) { p.answered = before.answered; }
+    polls.set(p.id, p);
+  }
+
+  /* --- state and messages --------------------------------------------------------------------------- */
+
+  function load(fresh) {
+    state = fresh;
+    questions.clear();
+    polls.clear();
+    fresh.questions.forEach(function (q) { questions.set(q.id, q); });
+    fresh.polls.forEach(function (p) { polls.set(p.id, p); });
+    var chat = document.getElementById("chat");
+    if (chat) { chat.replaceChildren(); chatIds.clear(); fresh.chat.forEach(addChat); chat.scrollTop = chat.scrollHeight; }
+    renderQuestions();
+    renderPolls();
+  }
+
+  function reload() {
+    return fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (fresh) { if (fresh) { load(fresh); } });
+  }
+
+  var viewerCount = document.getElementById("viewer-count");
+
+  function apply(data, topic) {
+    // Moderators receive every question on the moderators' topic, with its author; the audience's copy
+    // of the same change would hide the author of an anonymous question again.
+    if (state.can_moderate && topic && !/:mod$/.test(topic) && /^question/.test(data.kind)) { return; }
+    switch (data.kind) {
+      case "question": putQuestion(data.question); renderQuestions(); break;
+      case "question_removed":
+        if (!state.can_moderate) { questions.delete(data.id); renderQuestions(); }
+        break;
+      case "chat": addChat(data.message); break;
+      case "chat_deleted": removeChat(data.id); break;
+      case "poll": putPoll(data.poll); renderPolls(); break;
+      case "viewers":
+        if (viewerCount) {
+          viewerCount.hidden = false;
+          viewerCount.textContent = viewerCount.dataset.label.replace("%(count)s", data.count);
+        }
+        break;
+      case "report":
+        if (state.can_moderate) { say(data.report.message.author + ": " + data.report.message.text + " (" + data.report.reports + ")"); }
+        break;
+      default: break;
+    }
+  }
+
+  function onFrame(frame) {
+    if (frame.type === "message") {
+      if (lastSeq[frame.topic] !== undefined && frame.seq <= lastSeq[frame.topic]) { return; }
+      lastSeq[frame.topic] = frame.seq;
+      apply(frame.data, frame.topic);
+    } else if (frame.type === "reset") {
+      lastSeq[frame.topic] = frame.seq;
+      reload();
+    } else if (frame.type === "welcome") {
+      connectionState("live");
+      if (frame.viewers !== undefined) { apply({ kind: "viewers", count: frame.viewers }); }
+    }
+  }
+
+  /* --- the connection ------------------------------------------------------------------------------- */
+
+  var socket = null;
+  var source = null;
+  var failures = 0;
+  var opened = false;
+  var useEvents = !("WebSocket" in window);
+
+  function socketUrl() {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.socket;
+  }
+
+  function connect() {
+    connectionState(failures ? "reconnecting" : "connecting");
+    if (useEvents) { return connectEvents(); }
+    opened = false;
+    try { socket = new WebSocket(socketUrl()); } catch (e) { useEvents = true; return connectEvents(); }
+    socket.addEventListener("open", function () {
+      opened = true;
+      failures = 0;
+      socket.send(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+    });
+    socket.addEventListener("message", function (event) {
+      try { onFrame(JSON.parse(event.data)); } catch (e) { /* a frame we cannot read is skipped */ }
+    });
+    socket.addEventListener("close", function (event) {
+      socket = null;
+      if (event.code === 4403 || event.code === 4404) { connectionState("reconnecting"); return; }
+      failures += 1;
+      if (!opened && failures >= 2) { useEvents = true; }  // the network lets no WebSocket through
+      retry();
+    });
+  }
+
+  function connectEvents() {
+    var parts = Object.keys(lastSeq).map(function (t) { return encodeURIComponent(t) + "=" + lastSeq[t]; });
+    source = new EventSource(root.dataset.events + (parts.length ? "?" + parts.join("&") : ""));
+    source.addEventListener("message", function (event) {
+      failures = 0;
+      try { onFrame(JSON.parse(event.data)); } catch (e) { /* skipped */ }
+    });
+    source.addEventListener("error", function () {
+      connectionState("reconnecting");
+      if (source.readyState === EventSource.CLOSED) { source = null; failures += 1; retry(); }
+    });
+  }
+
+  function retry() {
+    connectionState("reconnecting");
+    var delay = Math.min(10000, 500 * Math.pow(2, Math.min(failures, 5))) * (0.5 + Math.random() / 2);
+    window.setTimeout(connect, delay);
+  }
+
+  window.addEventListener("online", function () {
+    if (!socket && !source) { failures = 0; connect(); }
+  });
+
+  /* --- actions -------------------------------------------------------------------------------------- */
+
+  function url(what, pk) {
+    return pk === undefined
+      ? root.dataset.actUrl.replace("WHAT", what)
+      : root.dataset.actOnUrl.replace("WHAT", what).replace(/\/0\/$/, "/" + pk + "/");
+  }
+
+  function send(what, pk, body) {
+    body = body || new FormData();
+    return fetch(url(what, pk), {
+      method: "POST",
+      body: body,
+      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      credentials: "same-origin",
+    }).then(function (r) {
+      return r.json().catch(function () { return { detail: r.statusText }; }).then(function (data) {
+        if (!r.ok) { say(data.detail || r.statusText, true); throw data; }
+        say(data.message || "");
+        return data;
+      });
+    });
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    var what = form.dataset.liveForm;
+    if (form.classList.contains("poll")) {
+      event.preventDefault();
+      var pollId = Number(form.dataset.id);
+      var data = new FormData(form);
+      send("answer", pollId, data).then(function () {
+        var p = polls.get(pollId);
+        if (p) { p.answered = data.getAll("options").map(Number); renderPolls(); }
+      }).catch(function () {});
+      return;
+    }
+    if (!what) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    send(what, undefined, new FormData(form)).then(function () {
+      form.reset();
+    }).catch(function () {}).finally(function () {
+      if (button) { button.disabled = false; }
+    });
+  });
+
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button || !root.contains(button)) { return; }
+    var item = button.closest("[data-id]");
+    var id = item ? Number(item.dataset.id) : undefined;
+    var body = new FormData();
+    if (button.hasAttribute("data-vote")) {
+      var q = questions.get(id);
+      send(q && q.voted ? "unvote" : "vote", id).then(function () {
+        var current = questions.get(id);
+        if (current) { current.voted = !(q && q.voted); renderQuestions(); }
+      }).catch(function () {});
+    } else if (button.dataset.moderate) {
+      body.append("action", button.dataset.moderate);
+      if (button.dataset.moderate === "edit") {
+        var text = window.prompt(button.dataset.prompt, questions.get(id).text);
+        if (text === null) { return; }
+        body.append("text", text);
+      }
+      send("moderate", id, body).catch(function () {});
+    } else if (button.hasAttribute("data-report")) {
+      var reason = window.prompt(button.dataset.prompt, "");
+      if (reason === null) { return; }
+      body.append("reason", reason);
+      send("report", id, body).then(function () { button.disabled = true; }).catch(function () {});
+    } else if (button.hasAttribute("data-delete")) {
+      send("delete_chat", id).catch(function () {});
+    } else if (button.dataset.pollStatus) {
+      body.append("status", button.dataset.pollStatus);
+      send("poll_status", id, body).catch(function () {});
+    }
+  });
+
+  load(state);
+  connect();
+  window.summitLive = { lastSeq: lastSeq, reload: reload, state: function () { return state; } };
+})();
