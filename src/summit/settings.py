@@ -373,6 +373,11 @@ LIVE_HISTORY = env_int("LIVE_HISTORY", 1000)
 LIVE_QUEUE = env_int("LIVE_QUEUE", 256)
 if LIVE_HISTORY < 1 or LIVE_QUEUE < 1:
     raise ValueError("SUMMIT_LIVE_HISTORY and SUMMIT_LIVE_QUEUE must be at least 1")
+# The live transport (live/transport.py): how often each serving process refreshes its open attendance
+# visits and its viewer counts (a process silent for 3 heartbeats is taken for dead), and how often an
+# idle SSE stream gets a comment so that proxies keep it open.
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 30)
+LIVE_SSE_KEEPALIVE_SECONDS = env_int("LIVE_SSE_KEEPALIVE_SECONDS", 15)
 
 # --- security -------------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))

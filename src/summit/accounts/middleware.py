@@ -28,6 +28,12 @@ def link_scope_allows(request, slug: str) -> bool:
     return events is None or slug in events
 
 
+def anonymous_on_event(request, slug: str) -> bool:
+    """Whether the request's session counts as anonymous on event ``slug``: a link session of other events.
+    The pages ask it here (the middleware), the live transport for its sockets (``live/transport.py``)."""
+    return request.session.get(LINK_EVENTS) is not None and not link_scope_allows(request, slug)
+
+
 def _staff_area(parts: list[str]) -> bool:
     """Back offices, the admin and background job pages."""
     if len(parts) > 3 and parts[1] == "events" and parts[3] == "manage":
@@ -45,7 +51,7 @@ class LinkSessionMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.get(LINK_EVENTS) is not None:
             parts = request.path_info.split("/")
-            if len(parts) > 2 and parts[1] == "events" and not link_scope_allows(request, parts[2]):
+            if len(parts) > 2 and parts[1] == "events" and anonymous_on_event(request, parts[2]):
                 request.user = AnonymousUser()
             elif _staff_area(parts):
                 # Even if the account got a staff role after signing in by link: staff sign in with a

@@ -80,6 +80,9 @@ class Attendance(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed by the serving process while the connection is open (live/attendance.py): a visit whose
+    # process died is closed at its last sign of life.
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]
