@@ -370,6 +370,7 @@ def calls(w) -> dict[tuple[str, str], callable]:
         ),
         **live_calls(w, at),
         ("get", "/api/jobs/{job_id}"): lambda: Call("get", "/api/jobs/{job_id}", {"job_id": w["job"].pk}),
+        ("get", E + "/live/attendance"): lambda: Call("get", E + "/live/attendance", wic),
         ("get", "/api/jobs/{job_id}/file"): lambda: Call(
             "get", "/api/jobs/{job_id}/file", {"job_id": w["job"].pk}
         ),

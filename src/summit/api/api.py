@@ -193,6 +193,7 @@ def http_error(request, exc: HttpError):
 def _add_routers() -> None:
     from summit.api.jobs import router as jobs_router
     from summit.events.api import router as events_router
+    from summit.live.api import router as live_attendance_router
     from summit.live.room_api import router as live_router
     from summit.program.api import router as program_router
     from summit.registration.api import router as registration_router
@@ -201,6 +202,7 @@ def _add_routers() -> None:
     api.add_router("/events/", registration_router)
     api.add_router("/events/", program_router)
     api.add_router("/events/", live_router)
+    api.add_router("/events/", live_attendance_router)
     api.add_router("/", jobs_router)
 
 

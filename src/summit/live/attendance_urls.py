@@ -1,0 +1,9 @@
+from django.urls import path
+
+from summit.live import attendance_views as views
+
+app_name = "live_attendance"
+urlpatterns = [
+    path("attendance.csv", views.attendance_csv, name="csv"),
+    path("attendance.xlsx", views.attendance_xlsx, name="xlsx"),
+]
