@@ -47,11 +47,11 @@ number, with the payload's bytes inserted as they are) and the same string goes 
 
 SSE
 ---
-``text/event-stream``; the first event is the welcome (``event: welcome``, with ``server_time``), then one
-``data:`` line per message, reset or eviction, the same JSON as on the WebSocket. Each event's ``id:`` is
-the resume position of every topic of the connection, dot-separated in the order of ``topics``
-(``12`` or, for moderators, ``12.3``); the browser sends it back as ``Last-Event-ID`` when it reconnects
-(``?last=12.3`` does the same). An eviction ends the response (the browser reconnects and resumes). A
+``text/event-stream``; every event is one ``data:`` line with the same JSON as on the WebSocket: first the
+welcome (with ``server_time``), then messages, resets and the eviction. Each event's ``id:`` is the resume
+position of every topic of the connection, dot-separated in the order of ``topics`` (``12`` or, for
+moderators, ``12.3``); the browser sends it back as ``Last-Event-ID`` when it reconnects (``?last=12.3``
+does the same; a first connection may give ``?session:5=12&session:5:mod=3``). An eviction ends the response (the browser reconnects and resumes). A
 comment line keeps an idle stream open every ``SUMMIT_LIVE_SSE_KEEPALIVE_SECONDS`` (15).
 
 Each connection subscribes with the hub's bounded queue and never makes another wait; it counts in the
@@ -666,12 +666,9 @@ class SseConnection:
                 "viewers": viewers,
                 "last_seq": dict(self.position),
             }
+            # An unnamed event, like the others, so that the page's one "message" listener sees it.
             await self.write(
-                b"retry: 2000\nid: "
-                + self.event_id()
-                + b"\nevent: welcome\ndata: "
-                + _dumps(welcome).encode()
-                + b"\n\n"
+                b"retry: 2000\nid: " + self.event_id() + b"\ndata: " + _dumps(welcome).encode() + b"\n\n"
             )
             tasks = [loop.create_task(self.pump(sub)) for sub in self.subs]
             tasks += [loop.create_task(self.keepalive()), loop.create_task(self.watch_disconnect())]
@@ -706,7 +703,11 @@ async def events_endpoint(scope, receive, send, session_id: int) -> None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     raw = headers.get("last-event-id") or (query.get("last") or [None])[0]
     try:
-        last_seq = parse_last_event_id(raw, peer.topics) or {}
+        last_seq = parse_last_event_id(raw, peer.topics)
+        if last_seq is None:  # the page's first connection: ?session:5=12&session:5:mod=3
+            last_seq = {t: int(query[t][0]) for t in peer.topics if t in query}
+            if not all(0 <= v < 10**18 for v in last_seq.values()):
+                raise ValueError(last_seq)
     except ValueError:
         await _plain(send, 400, "Last-Event-ID is the id of an event of this stream.\n")
         return

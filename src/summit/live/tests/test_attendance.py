@@ -72,7 +72,9 @@ def test_heartbeat_and_visits_of_dead_processes(settings, session, person):
     attendance.leave(attendance_id=done.pk)
     long_ago = now - timedelta(minutes=10)
     last_seen = now - timedelta(minutes=5)
-    Attendance.objects.filter(pk__in=[alive.pk, dead.pk, done.pk]).update(joined_at=long_ago, seen_at=last_seen)
+    Attendance.objects.filter(pk__in=[alive.pk, dead.pk, done.pk]).update(
+        joined_at=long_ago, seen_at=last_seen
+    )
     assert attendance.heartbeat([alive.pk, done.pk]) == 1  # this process still holds the first one
     assert attendance.close_stale() == 1
     alive.refresh_from_db()

@@ -581,13 +581,27 @@ def test_sse_with_last_event_id(hub, event, categories, organizer, session):
                 if data["data"].get("kind") != "viewers":
                     resumed.append((ev["id"], data))
             writer.close()
+            # The page's first connection gives its positions per topic in the query.
+            positions = dict(zip((topic, mod), (int(x) for x in resumed[-1][0].split(".")), strict=True))
+            await hub.publish(topic, {"n": 3})
+            query = "?" + "&".join(f"{t}={seq}" for t, seq in positions.items())
+            status, _h, reader, writer = await sse_open(address, session.pk, cookie=cookie, query=query)
+            await sse_events(reader, 1)  # welcome
+            by_query = []
+            while not by_query:
+                (ev,) = await sse_events(reader, 1)
+                data = json.loads(ev["data"])
+                if data["data"].get("kind") != "viewers":
+                    by_query.append(data["data"])
+            writer.close()
+            assert by_query == [{"n": 3}]
             status_bad, *_rest = await sse_open(address, session.pk, cookie=cookie, last_event_id="x.y")
             status_anon, *_rest = await sse_open(address, session.pk)
             return welcome, got, last_id, resumed, status_bad, status_anon
 
     welcome, got, last_id, resumed, status_bad, status_anon = run(main())
     data = json.loads(welcome["data"])
-    assert welcome["event"] == "welcome" and data["topics"] == [topic, mod]
+    assert data["type"] == "welcome" and data["topics"] == [topic, mod]
     assert abs(data["server_time"] - time.time() * 1000) < 10_000
     assert [d["data"] for _i, d in got] == [{"n": 1}, {"m": 1}]
     topic_seq, mod_seq = (int(x) for x in last_id.split("."))
