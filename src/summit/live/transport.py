@@ -14,8 +14,8 @@ Authentication
 The Django session cookie (a sign-in-link session counts only on its link's events, as on the pages:
 ``accounts.middleware.anonymous_on_event``), or, on the WebSocket only, an API token of the session's event
 in ``Authorization: Bearer <token>`` (non-browser clients). A cookie-authenticated WebSocket must come from
-the site itself (``Origin`` is the request's host or ``SUMMIT_SITE_URL``); an SSE request with a foreign
-``Origin`` is refused too. Without either, the visitor is anonymous, which is enough for public sessions.
+the site itself (``Origin`` is the request's host or ``SUMMIT_SITE_URL``), and any request that carries a
+foreign ``Origin`` (WebSocket or SSE) is refused. Without either, the visitor is anonymous, which is enough for public sessions.
 An unknown session closes the socket with 4404 (SSE: 404), a visitor who may not watch (``can_watch``) or a
 refused origin or token with 4403 (SSE: 403), before anything is subscribed or sent.
 

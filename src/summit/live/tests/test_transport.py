@@ -611,6 +611,23 @@ def test_sse_with_last_event_id(hub, event, categories, organizer, session):
     assert status_anon == 403
 
 
+def test_sse_keeps_an_idle_stream_open(hub, settings, event, categories, session):
+    settings.LIVE_SSE_KEEPALIVE_SECONDS = 0.3
+    cookie = cookie_of(approved(event, categories).user)
+
+    async def main():
+        async with serving() as address:
+            status, headers, reader, writer = await sse_open(address, session.pk, cookie=cookie)
+            lines = []
+            while ": keepalive" not in lines:
+                lines.append((await asyncio.wait_for(reader.readline(), 3)).decode().strip())
+            writer.close()
+            return status, headers
+
+    status, headers = run(main())
+    assert status == 200 and headers["x-accel-buffering"] == "no"
+
+
 # --- attendance and viewer counts -------------------------------------------------------------------------
 
 
