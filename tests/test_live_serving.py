@@ -289,8 +289,12 @@ def test_nginx_sends_live_to_uvicorn_and_the_rest_to_gunicorn(env, room, tmp_pat
         assert frame["data"]["question"]["id"] == asked["id"]
         assert sse_until(events, is_question(text))["data"]["question"]["id"] == asked["id"]
         # The question went to gunicorn (its access log), the live connections to uvicorn.
-        access = (tmp_path / "gunicorn-access.log").read_text()
-        assert f"POST /api/events/{room['slug']}/sessions/{room['session']}/questions" in access
+        # (A worker writes its access line after it answered: wait for it.)
+        line = f"POST /api/events/{room['slug']}/sessions/{room['session']}/questions"
+        deadline = time.monotonic() + 10
+        while line not in (access := (tmp_path / "gunicorn-access.log").read_text()):
+            assert time.monotonic() < deadline, access
+            time.sleep(0.1)
         assert "/live/" not in access
 
 

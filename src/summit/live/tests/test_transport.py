@@ -448,6 +448,12 @@ def test_who_may_connect(hub, event, categories, other_event, session):
                 "foreign origin": await _outcome(
                     address, session.pk, cookie=cookies[person], origin="http://evil.example"
                 ),
+                "cookie without origin": await _outcome(
+                    address, session.pk, cookie=cookies[person], origin=None
+                ),
+                "site origin": await _outcome(
+                    address, session.pk, cookie=cookies[person], origin=f"http://{address}"
+                ),
                 "token": await _outcome(address, session.pk, token=raw),
                 "token of another event": await _outcome(address, session.pk, token=raw_other),
                 "bad token": await _outcome(address, session.pk, token="nope"),
@@ -462,6 +468,8 @@ def test_who_may_connect(hub, event, categories, other_event, session):
         "link elsewhere": ("closed", 4403),
         "link here": ("open", [topic]),
         "foreign origin": ("closed", 4403),
+        "cookie without origin": ("closed", 4403),
+        "site origin": ("open", [topic]),
         "token": ("open", [topic]),
         "token of another event": ("closed", 4403),
         "bad token": ("closed", 4403),
