@@ -682,6 +682,7 @@ def test_attendance_and_viewer_count(hub, event, categories, session):
     # At most one count per second per session.
     assert all(b[1] - a[1] >= 0.9 for a, b in zip(seen, seen[1:], strict=False))
     assert after == 0
+    assert hub.subscribers(f"session:{session.pk}") == 0  # every subscription closed with its connection
     (visit,) = Attendance.objects.all()
     assert visit.participant == person and visit.session == session
     assert visit.left_at is not None and visit.left_at >= visit.joined_at
