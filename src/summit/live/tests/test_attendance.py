@@ -127,6 +127,13 @@ def test_downloads_for_organizers_only(client, organizer, session, person):
     assert rows[1][2] == "li.ming@example.org" and rows[1][3] == "=Example Lab"
 
 
+def test_the_live_rooms_page_links_the_downloads(client, organizer, session):
+    client.force_login(organizer)
+    page = client.get(f"/events/{session.event.slug}/manage/live/").content.decode()
+    assert f'href="/events/{session.event.slug}/manage/live/attendance.csv"' in page
+    assert f'href="/events/{session.event.slug}/manage/live/attendance.xlsx"' in page
+
+
 def test_api_for_organizer_tokens(client, event, organizer, other_event, session, person):
     attendance.join(session_id=session.pk, participant=person)
     _t, org_token = accounts.create_api_token(event=event, user=organizer, name="report")
