@@ -15,8 +15,8 @@ The Django session cookie (a sign-in-link session counts only on its link's even
 ``accounts.middleware.anonymous_on_event``), or, on the WebSocket only, an API token of the session's event
 in ``Authorization: Bearer <token>`` (non-browser clients). A cookie-authenticated WebSocket must come from
 the site itself (``Origin`` is the request's host or ``SUMMIT_SITE_URL``), and any request that carries a
-foreign ``Origin`` (WebSocket or SSE) is refused. Without either, the visitor is anonymous, which is enough for public sessions.
-An unknown session closes the socket with 4404 (SSE: 404), a visitor who may not watch (``can_watch``) or a
+foreign ``Origin`` (WebSocket or SSE) is refused. Without either, the visitor is anonymous, which is enough
+for public sessions. An unknown session closes the socket with 4404 (SSE: 404), a visitor who may not watch (``can_watch``) or a
 refused origin or token with 4403 (SSE: 403), before anything is subscribed or sent.
 
 Topics: ``session:<id>`` for everyone who may watch, plus ``session:<id>:mod`` for its moderators
@@ -40,7 +40,8 @@ client → ``{"type": "ping", "id": <any>}``; server → ``{"type": "pong", "id"
 server → ``{"type": "error", "code": "bad_message" | "replayed_hello", "detail": ...}`` for a frame that
     is not JSON, not an object, of an unknown type, a hello with a bad ``last_seq``, a binary frame, or a
     second hello (``replayed_hello``). The 10th such frame closes the socket with 1008; a frame larger than
-    4 KB closes it with 1009; no hello within 30 s closes it with 1008.
+    4 KB closes it with 1009; no hello within 30 s closes it with 1008. A ``last_seq`` newer than the
+    topic's is no error: it happens when Redis lost its data, and the hub answers it with a ``reset``.
 
 Every message frame is built once per hub message (:class:`FrameCache`, keyed by topic and sequence
 number, with the payload's bytes inserted as they are) and the same string goes to every connection.
@@ -51,8 +52,9 @@ SSE
 welcome (with ``server_time``), then messages, resets and the eviction. Each event's ``id:`` is the resume
 position of every topic of the connection, dot-separated in the order of ``topics`` (``12`` or, for
 moderators, ``12.3``); the browser sends it back as ``Last-Event-ID`` when it reconnects (``?last=12.3``
-does the same; a first connection may give ``?session:5=12&session:5:mod=3``). An eviction ends the response (the browser reconnects and resumes). A
-comment line keeps an idle stream open every ``SUMMIT_LIVE_SSE_KEEPALIVE_SECONDS`` (15).
+does the same; a first connection may give ``?session:5=12&session:5:mod=3``). An eviction ends the
+response (the browser reconnects and resumes). A comment line keeps an idle stream open every
+``SUMMIT_LIVE_SSE_KEEPALIVE_SECONDS`` (15).
 
 Each connection subscribes with the hub's bounded queue and never makes another wait; it counts in the
 session's viewer count, and a participant's connection is an attendance visit (``live/attendance.py``).
