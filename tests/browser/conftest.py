@@ -103,3 +103,61 @@ def new_page(chromium, live_server, settings):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def asgi_site(chromium, transactional_db, settings, monkeypatch):
+    """Summit's whole ASGI application (pages, API and the live transport under /live/) on a uvicorn
+    server of its own event loop, in a thread, with a fresh in-process live hub: the embedded default
+    (``make run``), which Django's WSGI ``live_server`` cannot be for WebSockets. Yields a ``new_page``
+    for it."""
+    import asyncio
+    import socket
+    import threading
+
+    import uvicorn
+
+    from summit.core import live
+
+    monkeypatch.setattr(live, "_hub", live.LocalHub())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings.SITE_URL = url
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from summit.asgi import application
+
+    # Static files from the apps, as the WSGI live server serves them (no collectstatic in tests).
+    app = ASGIStaticFilesHandler(application)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="asgi-site", daemon=True)
+    thread.start()
+    import time
+
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    contexts = []
+
+    def make(locale="en-US", mobile=False):
+        options = {"locale": locale, "base_url": url}
+        if mobile:
+            options.update(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+            )
+        else:
+            options.update(viewport={"width": 1280, "height": 900})
+        context = chromium.new_context(**options)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context.new_page()
+
+    make.url = url
+    yield make
+    for context in contexts:
+        context.close()
+    server.should_exit = True
+    thread.join(10)

@@ -203,6 +203,12 @@ class Hub:
     def publish_sync(self, topic: str, data: bytes) -> int:
         raise NotImplementedError
 
+    def current_sync(self, topic: str) -> int:
+        """The topic's last sequence number (0: nothing published yet), from sync code: a page reads it
+        *before* the state it renders, and its live connection resumes from it, so nothing published in
+        between is missed."""
+        raise NotImplementedError
+
     async def aclose(self) -> None:
         for subs in list(self._topics.values()):
             for sub in list(subs):
@@ -239,6 +245,10 @@ class LocalHub(Hub):
 
     def publish_sync(self, topic: str, data: bytes) -> int:
         return self._publish(topic, data)
+
+    def current_sync(self, topic: str) -> int:
+        with self._lock:
+            return self._seq.get(topic, 0)
 
     async def subscribe(self, topic: str, last_seq: int | None = None, max_queue: int | None = None):
         loop = asyncio.get_running_loop()
@@ -342,6 +352,11 @@ class RedisHub(Hub):
             self._sync_redis = self._sync_factory(self.url, client_name=self.client_name)
             self._sync_script = self._sync_redis.register_script(_PUBLISH_SCRIPT)
         return int(self._sync_script(keys=self._keys(topic), args=[self.channel(topic), data, self.history]))
+
+    def current_sync(self, topic: str) -> int:
+        if self._sync_redis is None:
+            self._sync_redis = self._sync_factory(self.url, client_name=self.client_name)
+        return int(self._sync_redis.get(self._keys(topic)[0]) or 0)
 
     async def _change(self, kind: str, channel: str) -> None:
         """SUBSCRIBE or UNSUBSCRIBE one channel and wait for Redis to confirm it (under ``_changing``)."""

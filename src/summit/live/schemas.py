@@ -115,6 +115,10 @@ class PollOut(Schema):
 
 class LiveRoomOut(Schema):
     session: int
+    seq: dict[str, int] = Field(
+        description="The last sequence number of each live topic when this state was read: a live connection"
+        " that resumes from these misses nothing"
+    )
     qa: bool
     qa_moderated: bool
     chat_enabled: bool

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from summit.core import audit, ratelimit
 from summit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, as_id
-from summit.core.live import publish_after_commit
+from summit.core.live import get_hub, publish_after_commit
 from summit.core.locking import write_transaction
 from summit.core.text import clean_text
 from summit.live.access import Viewer, stage_of
@@ -122,12 +122,19 @@ def poll_data(poll: Poll) -> dict:
 
 
 def room_state(viewer: Viewer) -> dict:
-    """Everything a live room page starts with, as ``viewer`` may see it (the page then subscribes to the
-    live messages; a message already in this state is applied again harmlessly, by id)."""
+    """Everything a live room page starts with, as ``viewer`` may see it, and in ``seq`` the position of
+    each of its topics that the page's live connection resumes from."""
     _require_watch(viewer)
     session = viewer.session
     stage = stage_of(session)
     moderator = viewer.can_moderate
+    # Where the live connection resumes from, read before the state: whatever is published after these
+    # positions reaches the page, even if its change is already in the state below (applying it again is
+    # harmless: every message replaces an object by its id).
+    hub = get_hub()
+    seq = {topic(session.pk): hub.current_sync(topic(session.pk))}
+    if moderator:
+        seq[mod_topic(session.pk)] = hub.current_sync(mod_topic(session.pk))
     questions = Question.objects.filter(session=session).select_related("author")
     if not moderator:
         questions = questions.filter(status=Question.VISIBLE)
@@ -156,6 +163,7 @@ def room_state(viewer: Viewer) -> dict:
         polls = polls.exclude(status=Poll.DRAFT)
     return {
         "session": session.pk,
+        "seq": seq,
         "qa": stage.qa,
         "qa_moderated": stage.qa_moderated,
         "chat_enabled": stage.chat,

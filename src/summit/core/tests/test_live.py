@@ -2,6 +2,7 @@
 resets, eviction of slow subscribers, and one Redis subscription per process per topic."""
 
 import asyncio
+import json
 import os
 import threading
 import uuid
@@ -445,5 +446,29 @@ def test_redis_messages_published_around_the_history_read_come_once(make_redis_h
         await sub.close()
         await hub.aclose()
         await other.aclose()
+
+    run(main())
+
+
+def test_a_page_resumes_from_the_position_read_before_its_state(make_hub):
+    """``current_sync`` (read by a page before it renders its state) is the position a connection resumes
+    from: what is published between the page and its connection arrives, nothing before it does."""
+
+    async def main():
+        hub = make_hub()
+        other = make_hub()
+        assert hub.current_sync("page") == 0
+        await other.publish("page", {"n": 1})
+        position = hub.current_sync("page")  # the page renders its state here
+        assert position == 1
+        await other.publish("page", {"n": 2})  # while the browser opens its connection
+        sub = await hub.subscribe("page", last_seq=position)
+        await other.publish("page", {"n": 3})
+        got = await _take(sub, 2)
+        assert [(m.seq, json.loads(m.data)["n"]) for m in got] == [(2, 2), (3, 3)]
+        await sub.close()
+        await hub.aclose()
+        if other is not hub:
+            await other.aclose()
 
     run(main())

@@ -202,6 +202,9 @@
 
   function load(fresh) {
     state = fresh;
+    Object.keys(fresh.seq || {}).forEach(function (t) {
+      if (lastSeq[t] === undefined) { lastSeq[t] = fresh.seq[t]; }
+    });
     questions.clear();
     polls.clear();
     fresh.questions.forEach(function (q) { questions.set(q.id, q); });
@@ -212,10 +215,20 @@
     renderPolls();
   }
 
+  /* After a reset: the whole state again. Messages that arrive meanwhile are applied after it, so the
+     state read before them cannot undo them. */
+  var held = null;
+
   function reload() {
+    held = held || [];
     return fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (fresh) { if (fresh) { load(fresh); } });
+      .then(function (fresh) { if (fresh) { load(fresh); } })
+      .finally(function () {
+        var waiting = held || [];
+        held = null;
+        waiting.forEach(function (frame) { apply(frame.data, frame.topic); });
+      });
   }
 
   var viewerCount = document.getElementById("viewer-count");
@@ -249,12 +262,15 @@
     if (frame.type === "message") {
       if (lastSeq[frame.topic] !== undefined && frame.seq <= lastSeq[frame.topic]) { return; }
       lastSeq[frame.topic] = frame.seq;
-      apply(frame.data, frame.topic);
+      if (held) { held.push(frame); } else { apply(frame.data, frame.topic); }
     } else if (frame.type === "reset") {
       lastSeq[frame.topic] = frame.seq;
       reload();
     } else if (frame.type === "welcome") {
       connectionState("live");
+      Object.keys(frame.last_seq || {}).forEach(function (t) {
+        if (lastSeq[t] === undefined) { lastSeq[t] = frame.last_seq[t]; }
+      });
       if (frame.viewers !== undefined) { apply({ kind: "viewers", count: frame.viewers }); }
     }
   }
@@ -263,55 +279,92 @@
 
   var socket = null;
   var source = null;
+  var timer = null;
   var failures = 0;
   var opened = false;
+  var everOpened = false;
   var useEvents = !("WebSocket" in window);
+  var HEARTBEAT_MS = 20000;  // a ping this often; no answer within PONG_MS: the connection is dead
+  var PONG_MS = 10000;
+  var heartbeat = null;
+  var pongDue = null;
 
   function socketUrl() {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.socket;
   }
 
+  function stopHeartbeat() {
+    window.clearInterval(heartbeat);
+    window.clearTimeout(pongDue);
+    heartbeat = pongDue = null;
+  }
+
   function connect() {
+    window.clearTimeout(timer);
+    timer = null;
+    if (socket || source) { return; }
     connectionState(failures ? "reconnecting" : "connecting");
-    if (useEvents) { return connectEvents(); }
+    if (useEvents) { connectEvents(); return; }
     opened = false;
-    try { socket = new WebSocket(socketUrl()); } catch (e) { useEvents = true; return connectEvents(); }
-    socket.addEventListener("open", function () {
-      opened = true;
+    var ws;
+    try { ws = new WebSocket(socketUrl()); } catch (e) { useEvents = true; connectEvents(); return; }
+    socket = ws;
+    ws.addEventListener("open", function () {
+      opened = everOpened = true;
       failures = 0;
-      socket.send(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+      ws.send(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+      heartbeat = window.setInterval(function () {
+        ws.send(JSON.stringify({ type: "ping", id: Date.now() }));
+        window.clearTimeout(pongDue);
+        pongDue = window.setTimeout(function () { ws.close(3000, "no answer"); }, PONG_MS);
+      }, HEARTBEAT_MS);
     });
-    socket.addEventListener("message", function (event) {
-      try { onFrame(JSON.parse(event.data)); } catch (e) { /* a frame we cannot read is skipped */ }
+    ws.addEventListener("message", function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }  // a frame we cannot read is skipped
+      if (frame.type === "pong") { window.clearTimeout(pongDue); return; }
+      onFrame(frame);
     });
-    socket.addEventListener("close", function (event) {
+    ws.addEventListener("close", function (event) {
+      if (socket !== ws) { return; }
       socket = null;
+      stopHeartbeat();
       if (event.code === 4403 || event.code === 4404) { connectionState("reconnecting"); return; }
       failures += 1;
-      if (!opened && failures >= 2) { useEvents = true; }  // the network lets no WebSocket through
+      // A network that never let a WebSocket through (a proxy): Server-Sent Events instead. A connection
+      // that worked and was lost (the network went away) tries the WebSocket again.
+      if (!opened && !everOpened && failures >= 2 && navigator.onLine !== false) { useEvents = true; }
       retry();
     });
   }
 
   function connectEvents() {
     var parts = Object.keys(lastSeq).map(function (t) { return encodeURIComponent(t) + "=" + lastSeq[t]; });
-    source = new EventSource(root.dataset.events + (parts.length ? "?" + parts.join("&") : ""));
-    source.addEventListener("message", function (event) {
+    var es = new EventSource(root.dataset.events + (parts.length ? "?" + parts.join("&") : ""));
+    source = es;
+    es.addEventListener("message", function (event) {
       failures = 0;
       try { onFrame(JSON.parse(event.data)); } catch (e) { /* skipped */ }
     });
-    source.addEventListener("error", function () {
+    es.addEventListener("error", function () {
       connectionState("reconnecting");
-      if (source.readyState === EventSource.CLOSED) { source = null; failures += 1; retry(); }
+      if (es.readyState === EventSource.CLOSED && source === es) { source = null; failures += 1; retry(); }
     });
   }
 
   function retry() {
     connectionState("reconnecting");
     var delay = Math.min(10000, 500 * Math.pow(2, Math.min(failures, 5))) * (0.5 + Math.random() / 2);
-    window.setTimeout(connect, delay);
+    window.clearTimeout(timer);
+    timer = window.setTimeout(connect, delay);
   }
 
+  // The browser knows the network went away before the connection does: close it now, and connect again
+  // as soon as the network is back (resuming from the last sequence numbers seen).
+  window.addEventListener("offline", function () {
+    if (socket) { socket.close(3000, "offline"); }
+    if (source) { source.close(); source = null; failures += 1; retry(); }
+  });
   window.addEventListener("online", function () {
     if (!socket && !source) { failures = 0; connect(); }
   });

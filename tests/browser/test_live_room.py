@@ -1,0 +1,125 @@
+"""A live room in Debian's Chromium, served the way ``make run`` serves it (one uvicorn process, the
+in-process hub): two participants and a moderator on their own browser contexts, and the room display.
+
+A asks (by keyboard, on a phone), the moderator sees it waiting and approves it, B sees it within 2 s, B
+upvotes it and the order changes on the room display; A's network is cut, things happen meanwhile, and
+when it comes back A's page shows them all, once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from summit.events.testing import make_event
+from summit.live.models import ChatMessage, Question
+from summit.live.testing import make_room
+from summit.program.testing import make_session
+from summit.registration.services import issue_magic_link
+from summit.registration.testing import make_delegate, make_standard_categories
+
+from .conftest import assert_no_serious_axe
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ASKED = "How will small firms reach public data?"
+
+
+def sign_in(page, participant, base_url):
+    page.goto(issue_magic_link(participant=participant, base_url=base_url))
+    page.locator("#magic-signin").click()
+    page.wait_for_url(f"**/events/{participant.event.slug}/me/")
+
+
+def open_room(page, room, path=""):
+    page.goto(f"/events/{room.event.slug}/sessions/{room.pk}/live/{path}")
+    expect(page.locator("#live-room")).to_have_attribute("data-connection", "live")
+
+
+def question(page, text):
+    return page.locator("#questions > li", has_text=text)
+
+
+def test_ask_approve_upvote_and_resume_across_two_people_and_the_room_display(asgi_site):
+    event = make_event("wic")
+    categories = make_standard_categories(event)
+    session = make_session(event, title_en="Data for everyone", title_zh="人人共享数据")
+    room = make_room(event, session=session, qa_moderated=True)
+    ann = make_delegate(event, categories["company"], given_name="Ann", family_name="Lee", language="en")
+    bo = make_delegate(
+        event,
+        categories["research"],
+        given_name="博",
+        family_name="王",
+        given_name_latin="Bo",
+        family_name_latin="Wang",
+        language="zh-hans",
+    )
+    mo = make_delegate(event, categories["company"], given_name="Mo", family_name="Khan")
+    room.forum.moderators.add(mo)
+    Question.objects.create(session=room, author=mo, text="Seed question", status=Question.VISIBLE)
+
+    a = asgi_site(mobile=True)
+    sign_in(a, ann, asgi_site.url)
+    open_room(a, room)
+    assert_no_serious_axe(a)
+    b = asgi_site(locale="zh-CN")
+    sign_in(b, bo, asgi_site.url)
+    open_room(b, room)
+    assert_no_serious_axe(b)
+    m = asgi_site()
+    sign_in(m, mo, asgi_site.url)
+    open_room(m, room)
+    assert_no_serious_axe(m)
+    display = m.context.new_page()
+    open_room(display, room, "display/")
+    assert_no_serious_axe(display)
+
+    # A asks with the keyboard alone: into the question box, past the anonymity box, onto "Ask".
+    a.locator("#question-text").focus()
+    a.keyboard.type(ASKED)
+    a.keyboard.press("Tab")
+    expect(a.locator("#question-anonymous")).to_be_focused()
+    a.keyboard.press("Tab")
+    a.keyboard.press("Enter")
+    expect(a.locator("#live-feedback")).to_contain_text("once a moderator approves it")
+
+    # The moderator sees it waiting within 2 s; B does not, until it is approved.
+    expect(question(m, ASKED)).to_contain_text("Waiting for approval", timeout=2000)
+    expect(question(b, ASKED)).to_have_count(0)
+    question(m, ASKED).get_by_role("button", name="Approve").click()
+    expect(question(b, ASKED)).to_be_visible(timeout=2000)
+    expect(question(b, ASKED)).to_contain_text(ann.display_name)
+
+    # The display lists the older question first; B's upvote puts A's question on top.
+    expect(display.locator("#questions > li .question-text")).to_have_text(["Seed question", ASKED])
+    question(b, ASKED).locator("[data-vote]").click()
+    expect(question(b, ASKED).locator("[data-vote]")).to_have_attribute("aria-pressed", "true")
+    expect(display.locator("#questions > li .question-text")).to_have_text(
+        [ASKED, "Seed question"], timeout=2000
+    )
+    expect(question(a, ASKED).locator("[data-votes]")).to_have_text("1", timeout=2000)
+
+    # A's network goes away; meanwhile B chats and the moderator pins the seed question.
+    a.context.set_offline(True)
+    expect(a.locator("#live-room")).to_have_attribute("data-connection", "reconnecting", timeout=10000)
+    b.locator("#chat-text").fill("<b>来自杭州的问候</b>")
+    b.locator("#chat-text").press("Enter")
+    expect(b.locator("#chat > li")).to_have_count(1, timeout=2000)
+    question(m, "Seed question").get_by_role("button", name="Pin").click()
+    expect(display.locator("#questions > li .question-text").first).to_have_text(
+        "Seed question", timeout=2000
+    )
+
+    # Still cut off: nothing reached A (its page keeps trying, the network refuses).
+    expect(a.locator("#live-room")).to_have_attribute("data-connection", "reconnecting")
+    expect(a.locator("#chat > li")).to_have_count(0)
+    a.context.set_offline(False)
+    expect(a.locator("#live-room")).to_have_attribute("data-connection", "live", timeout=15000)
+    expect(a.locator("#chat > li")).to_have_count(1, timeout=2000)
+    expect(a.locator("#chat > li .chat-text")).to_have_text("<b>来自杭州的问候</b>")  # text, not markup
+    expect(question(a, "Seed question")).to_contain_text(re.compile("Pinned"))
+    expect(a.locator("#questions > li .question-text")).to_have_text(["Seed question", ASKED])
+    assert ChatMessage.objects.count() == 1
+    assert_no_serious_axe(a)
