@@ -193,12 +193,14 @@ def http_error(request, exc: HttpError):
 def _add_routers() -> None:
     from summit.api.jobs import router as jobs_router
     from summit.events.api import router as events_router
+    from summit.live.stream_api import router as live_stream_router
     from summit.program.api import router as program_router
     from summit.registration.api import router as registration_router
 
     api.add_router("/events/", events_router)
     api.add_router("/events/", registration_router)
     api.add_router("/events/", program_router)
+    api.add_router("/events/", live_stream_router)
     api.add_router("/", jobs_router)
 
 
