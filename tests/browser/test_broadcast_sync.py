@@ -206,3 +206,29 @@ def test_the_live_page_passes_axe_and_works_by_keyboard(new_page, broadcast):
     before = page.evaluate(HLS_AUDIO)
     page.keyboard.press("ArrowDown" if before == 0 else "ArrowUp")
     page.wait_for_function(f"() => ({HLS_AUDIO[6:]}) !== {before}")
+
+
+def test_the_player_and_the_settings_page_pass_the_policy(new_page, broadcast, live_server):
+    from summit.core.testing import PASSWORD
+
+    from .test_content_security_policy import Watch
+
+    broadcast["start_at"](3)
+    session = broadcast["session"]
+    page = new_page()
+    watch = Watch(page)
+    open_room(page, broadcast)
+    page.wait_for_timeout(1500)  # segments of both renditions loaded through hls.js's blob: media source
+    watch.assert_clean("live room")
+
+    staff = new_page()
+    watch = Watch(staff)
+    watch.visit("/accounts/login/")
+    staff.fill("#id_username", "organizer@example.org")
+    staff.fill("#id_password", PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+    staff.wait_for_load_state("load")
+    watch.visit(f"/events/{session.event.slug}/manage/program/sessions/{session.pk}/live/")
+    assert "Ready to broadcast" in staff.content()
+    assert_no_serious_axe(staff)
+    watch.assert_clean("live settings")

@@ -233,6 +233,14 @@ def probe(path: str, *, field: str = "video") -> Probe:
         )
     except subprocess.TimeoutExpired:
         raise refused from None
+    except OSError:
+        raise ValidationFailed(
+            _(
+                "Videos cannot be checked on this server (ffprobe is missing). Tell the site's administrators."
+            ),
+            code="ffprobe_missing",
+            field=field,
+        ) from None
     if done.returncode != 0:
         raise refused
     try:

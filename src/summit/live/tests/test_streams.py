@@ -241,3 +241,10 @@ def test_playback_of_a_packaged_video_is_a_signed_address(session, organizer, vi
     assert streams.media_folder(session, seen["token"] + "x") is None
     other = make_session(session.event)
     assert streams.media_folder(other, seen["token"]) is None
+
+
+def test_without_ffprobe_an_upload_is_refused_clearly(session, organizer, video, settings):
+    settings.FFPROBE = "/nonexistent/ffprobe"
+    with pytest.raises(ValidationFailed) as refused:
+        streams.attach_video(session=session, actor=organizer, upload=upload_of(video))
+    assert (refused.value.code, refused.value.field) == ("ffprobe_missing", "video")
