@@ -279,8 +279,9 @@ def probe(path: str, *, field: str = "video") -> Probe:
     )
 
 
-def _check_video(upload) -> tuple[str, Probe]:
-    """Size and content of an uploaded video; returns a temporary copy's path (the caller removes it)."""
+def _check_video(upload) -> tuple[str | None, str, Probe]:
+    """Size and content of an uploaded video: (a temporary copy the caller removes, or None; the path of
+    the video's bytes; what ffprobe found)."""
     limit = settings.MAX_VIDEO_BYTES
     if upload.size is not None and upload.size > limit:
         raise ValidationFailed(
@@ -291,13 +292,16 @@ def _check_video(upload) -> tuple[str, Probe]:
         )
     if not upload.size:
         raise ValidationFailed(_("The file is empty."), code="file_empty", field="video")
+    if hasattr(upload, "temporary_file_path"):
+        # A large upload Django already spooled to disk: probe that file, no second copy.
+        return None, upload.temporary_file_path(), probe(upload.temporary_file_path())
     handle, path = tempfile.mkstemp(prefix="summit-video-")
     try:
         with os.fdopen(handle, "wb") as out:
             upload.seek(0)
             for chunk in upload.chunks():
                 out.write(chunk)
-        return path, probe(path)
+        return path, path, probe(path)
     except BaseException:
         os.unlink(path)
         raise
@@ -318,9 +322,9 @@ def save_stage(*, session: Session, actor, video=None, **fields) -> Stage:
         )
     stage = stage_of(session)
     clean = _check(stage, fields, video_coming=video is not None)
-    temporary, found = (None, None)
+    temporary, source, found = (None, None, None)
     if video is not None:
-        temporary, found = _check_video(video)
+        temporary, source, found = _check_video(video)
     stored = None
     try:
         with write_transaction():
@@ -328,15 +332,15 @@ def save_stage(*, session: Session, actor, video=None, **fields) -> Stage:
             changed = {name: value for name, value in clean.items() if getattr(stage, name) != value}
             for name, value in changed.items():
                 setattr(stage, name, value)
-            if temporary is not None:
-                stored = _store_source(session, temporary, found)
+            if source is not None:
+                stored = _store_source(session, source, found)
                 changed["video"] = os.path.basename(stored)
                 stage.video_file = stored
                 stage.video_hls = ""  # the older package plays no more; the new one once ready
                 stage.video_seconds = found.seconds
             if changed:
                 stage.save()
-                if temporary is not None:
+                if source is not None:
                     # Started once the stage names its new source (the job checks it still does).
                     stage.package_job = jobs.enqueue(
                         "live.package_video",

@@ -248,3 +248,13 @@ def test_without_ffprobe_an_upload_is_refused_clearly(session, organizer, video,
     with pytest.raises(ValidationFailed) as refused:
         streams.attach_video(session=session, actor=organizer, upload=upload_of(video))
     assert (refused.value.code, refused.value.field) == ("ffprobe_missing", "video")
+
+
+def test_a_large_upload_spooled_to_disk_is_checked_in_place(session, organizer, video):
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    upload = TemporaryUploadedFile("talk.mp4", "video/mp4", video.stat().st_size, None)
+    upload.write(video.read_bytes())
+    upload.flush()
+    stage = streams.attach_video(session=session, actor=organizer, upload=upload)
+    assert stage.video_hls and private_storage().size(stage.video_file) == video.stat().st_size
