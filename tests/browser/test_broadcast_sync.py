@@ -35,7 +35,9 @@ def broadcast(tmp_path):
     make_standard_categories(event)
     organizer = make_staff(event, "organizer", "organizer@example.org")
     session = make_session(event, title_en="Opening address", title_zh="开幕致辞")
-    video = make_video(tmp_path / "opening.mp4", seconds=SECONDS, languages=("eng", "chi"))
+    video = make_video(
+        tmp_path / "opening.mp4", seconds=SECONDS, languages=("eng", "chi"), subtitles=("eng", "chi")
+    )
     stage = streams.attach_video(
         session=session,
         actor=organizer,
@@ -131,6 +133,34 @@ def test_the_viewer_chooses_the_interpretation_and_it_is_remembered(new_page, br
     page.wait_for_function("() => document.querySelectorAll('#player-audio option').length === 2")
     assert page.locator("#player-audio").input_value() == chinese
     assert page.evaluate(HLS_AUDIO) == int(chinese)
+
+
+SUBTITLE_TRACK = "() => document.querySelector('[data-player]').summitPlayer.hls.subtitleTrack"
+SHOWN_CUE = """() => {
+  const video = document.querySelector('[data-player] video');
+  for (const track of video.textTracks) {
+    if (track.mode === 'showing' && track.activeCues && track.activeCues.length) return track.activeCues[0].text;
+  }
+  return null;
+}"""
+
+
+def test_captions_are_shown_and_chosen_in_the_player(new_page, broadcast):
+    broadcast["start_at"](3)
+    page = new_page()
+    open_room(page, broadcast)
+    page.wait_for_function("() => document.querySelectorAll('#player-subtitles option').length === 3")
+    labels = page.eval_on_selector_all("#player-subtitles option", "(os) => os.map((o) => o.textContent)")
+    assert labels[0] == "Off" and sorted(labels[1:]) == ["Chinese", "English"]
+    # On an English page the English captions show, at the video's second.
+    page.wait_for_function(f"() => ({SHOWN_CUE})()?.startsWith('eng ')", timeout=10000)
+    cue = page.evaluate(SHOWN_CUE)
+    assert abs(int(cue.split()[1]) - page.evaluate(POSITION)) <= 1.5
+    page.locator("#player-subtitles").select_option(label="Chinese")
+    page.wait_for_function(f"() => ({SHOWN_CUE})()?.startsWith('chi ')", timeout=10000)
+    page.locator("#player-subtitles").select_option(label="Off")
+    page.wait_for_function(f"() => ({SUBTITLE_TRACK[6:]}) === -1")
+    page.wait_for_function(f"() => ({SHOWN_CUE})() === null")
 
 
 def test_a_chinese_page_starts_with_the_chinese_channel(new_page, broadcast):

@@ -31,6 +31,8 @@ from summit.live.access import stage_of
 from summit.program.models import Session
 
 SEGMENT_SECONDS = 4
+#: Subtitle formats ffmpeg turns into WebVTT (bitmap subtitles, DVD or Blu-ray, cannot be).
+TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -97,6 +99,83 @@ def ffmpeg_command(source: str, folder: str, found: streams.Probe) -> list[str]:
     ]
 
 
+def _add_subtitles(source: str, folder: str, found: streams.Probe) -> int:
+    """Each text subtitle track of the video as a WebVTT rendition of the master playlist
+    (``EXT-X-MEDIA TYPE=SUBTITLES`` with its language), one file per track; returns how many. A track
+    ffmpeg cannot convert is left out."""
+    tracks = [t for t in found.subtitles if t["codec"] in TEXT_SUBTITLES]
+    if not tracks:
+        return 0
+    # Cue times count from the start of the video; the segments' clock starts where ffmpeg put it.
+    start = _first_pts(os.path.join(folder, "video"))
+    media = []
+    for n, track in enumerate(tracks):
+        sub = os.path.join(folder, f"subs{n}")
+        os.makedirs(sub, exist_ok=True)
+        vtt = os.path.join(sub, "subs.vtt")
+        done = subprocess.run(
+            [settings.FFMPEG, "-nostdin", "-v", "error", "-y", "-i", source]
+            + ["-map", f"0:s:{track['index']}", "-c:s", "webvtt", "-f", "webvtt", vtt],
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0 or not os.path.exists(vtt):
+            shutil.rmtree(sub, ignore_errors=True)
+            continue
+        with open(vtt, encoding="utf-8") as fh:
+            text = fh.read()
+        header, _sep, rest = text.partition("\n")
+        with open(vtt, "w", encoding="utf-8") as fh:
+            fh.write(f"{header}\nX-TIMESTAMP-MAP=MPEGTS:{start},LOCAL:00:00:00.000\n{rest}")
+        seconds = max(1.0, found.seconds)
+        with open(os.path.join(sub, "index.m3u8"), "w", encoding="utf-8") as fh:
+            fh.write(
+                "#EXTM3U\n#EXT-X-VERSION:3\n"
+                f"#EXT-X-TARGETDURATION:{int(seconds) + 1}\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+                f"#EXTINF:{seconds:.3f},\nsubs.vtt\n#EXT-X-ENDLIST\n"
+            )
+        language = track["language"] if LANGUAGE.match(track["language"] or "") else ""
+        attributes = f'TYPE=SUBTITLES,GROUP-ID="subs",NAME="{language or f"subtitles {n + 1}"}"'
+        if language:
+            attributes += f',LANGUAGE="{language}"'
+        media.append(f'#EXT-X-MEDIA:{attributes},DEFAULT=NO,AUTOSELECT=YES,URI="subs{n}/index.m3u8"')
+    if not media:
+        return 0
+    path = os.path.join(folder, "master.m3u8")
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    out, placed = [], False
+    for line in lines:
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            if not placed:
+                out.extend(media)
+                placed = True
+            line += ',SUBTITLES="subs"'
+        out.append(line)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(out) + "\n")
+    return len(media)
+
+
+def _first_pts(video_folder: str) -> int:
+    """The presentation time (90 kHz) at which the first video segment starts."""
+    first = sorted(f for f in os.listdir(video_folder) if f.endswith(".ts"))[:1]
+    if not first:
+        return 0
+    done = subprocess.run(
+        [settings.FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=start_pts"]
+        + ["-of", "csv=p=0", os.path.join(video_folder, first[0])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = (done.stdout or "").split()
+    value = lines[0].split(",")[0] if lines else ""
+    return int(value) if value.isdigit() else 0
+
+
 @jobs.job("live.package_video", access=organizer_of_the_event, max_attempts=2)
 def package_video(ctx, *, session, source, event=None):
     session = Session.objects.select_related("event").filter(pk=session).first()
@@ -136,6 +215,7 @@ def package_video(ctx, *, session, source, event=None):
                     _("The video could not be prepared for streaming (ffmpeg: %(error)s).")
                     % {"error": last[0][:200] or code}
                 )
+        _add_subtitles(storage.path(source), folder, found)
         master = f"{name}/master.m3u8"
         taken = streams.package_done(
             session_id=session.pk, source=source, master=master, seconds=found.seconds

@@ -76,13 +76,21 @@ def _why_not(event, session, person) -> str:
 
 def csp_for(playback: streams.Playback) -> dict:
     """The additions to the page's Content-Security-Policy its player needs: the embedded platform's
-    origin as a frame, an outside stream's origin for loading and playing (nothing for our own files)."""
-    if not playback.source or playback.source.startswith("/"):
+    origin as a frame; an outside stream's origin for loading and playing (nothing for our own files);
+    for HLS, ``data:`` media, the empty caption tracks hls.js adds to the video."""
+    if not playback.source:
         return {}
+    update: dict[str, list[str]] = {}
+    if playback.source_type == "hls":
+        update["media-src"] = ["data:"]
+    if playback.source.startswith("/"):
+        return update
     origin = streams.origin_of(playback.source)
     if playback.source_type == "embed":
         return {"frame-src": [origin]}
-    return {"connect-src": [origin], "media-src": [origin]}
+    update["connect-src"] = [origin]
+    update["media-src"] = [*update.get("media-src", []), origin]
+    return update
 
 
 @require_GET

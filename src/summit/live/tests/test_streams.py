@@ -258,3 +258,19 @@ def test_a_large_upload_spooled_to_disk_is_checked_in_place(session, organizer, 
     upload.flush()
     stage = streams.attach_video(session=session, actor=organizer, upload=upload)
     assert stage.video_hls and private_storage().size(stage.video_file) == video.stat().st_size
+
+
+def test_text_subtitles_become_webvtt_renditions(session, organizer, tmp_path):
+    source = make_video(tmp_path / "subtitled.mp4", seconds=4, subtitles=("eng", "chi"))
+    stage = streams.attach_video(session=session, actor=organizer, upload=upload_of(source))
+    master = private_storage().open(stage.video_hls).read().decode()
+    subtitles = [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:TYPE=SUBTITLES")]
+    assert sorted(re.search(r'LANGUAGE="([^"]+)"', line).group(1) for line in subtitles) == ["chi", "eng"]
+    assert all(
+        'SUBTITLES="subs"' in line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF")
+    )
+    folder = stage.video_hls.rsplit("/", 1)[0]
+    vtt = private_storage().open(f"{folder}/subs0/subs.vtt").read().decode()
+    mapping = re.match(r"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:00:00:00.000\n", vtt)
+    assert mapping and int(mapping.group(1)) > 0  # where the video's segments start
+    assert re.search(r"(00:)?00:01.000 --> (00:)?00:01.900\neng 1", vtt)

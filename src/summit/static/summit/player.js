@@ -249,6 +249,12 @@
       });
       hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, function () { self.fillAudio(); });
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, function () { self.fillSubtitles(); });
+      // hls.js may drop a caption choice made before the media is ready: make it again once it plays.
+      hls.on(Hls.Events.FRAG_BUFFERED, function () {
+        if (self.wantedSubtitle !== undefined && hls.subtitleTrack !== self.wantedSubtitle) {
+          self.chooseSubtitles(self.wantedSubtitle);
+        }
+      });
       hls.on(Hls.Events.ERROR, function (event, data) {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !self.recovered) {
@@ -395,6 +401,7 @@
   };
 
   Player.prototype.chooseSubtitles = function (index) {
+    this.wantedSubtitle = index;
     if (this.hls) {
       this.hls.subtitleTrack = index;
       this.hls.subtitleDisplay = index >= 0;
