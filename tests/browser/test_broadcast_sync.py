@@ -262,3 +262,32 @@ def test_the_player_and_the_settings_page_pass_the_policy(new_page, broadcast, l
     assert "Ready to broadcast" in staff.content()
     assert_no_serious_axe(staff)
     watch.assert_clean("live settings")
+
+
+def test_a_stream_that_cannot_be_played_says_so(new_page, broadcast, live_server):
+    """hls.js's fatal error: the player says the stream cannot be played (or, before the session's start,
+    that it has not started yet) and tries again by itself."""
+    session = broadcast["session"]
+    organizer = session.event.roles.get(role="organizer").user
+    streams.save_stage(
+        session=session,
+        actor=organizer,
+        stream_kind="hls",
+        stream_url=f"{live_server.url}/no-such-stream/index.m3u8",
+    )
+    page = new_page()
+    url = f"/events/{session.event.slug}/sessions/{session.pk}/live/"
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.querySelector('#player-status').textContent.includes('not started yet')"
+    )
+    assert not page.locator("[data-player] video").is_visible()
+
+    session.start = timezone.now() - timedelta(minutes=5)
+    session.end = timezone.now() + timedelta(minutes=60)
+    session.save()
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.querySelector('#player-status').textContent.includes('cannot be played right now')"
+    )
+    assert_no_serious_axe(page)
