@@ -327,13 +327,15 @@ def save_stage(*, session: Session, actor, video=None, **fields) -> Stage:
         temporary, source, found = _check_video(video)
     stored = None
     try:
+        if source is not None:
+            # Copied before the transaction: a video of gigabytes never holds the stage's lock.
+            stored = _store_source(session, source, found)
         with write_transaction():
             stage = Stage.objects.select_for_update().get(pk=stage.pk)
             changed = {name: value for name, value in clean.items() if getattr(stage, name) != value}
             for name, value in changed.items():
                 setattr(stage, name, value)
             if source is not None:
-                stored = _store_source(session, source, found)
                 changed["video"] = os.path.basename(stored)
                 stage.video_file = stored
                 stage.video_hls = ""  # the older package plays no more; the new one once ready
