@@ -314,6 +314,19 @@ def calls(w) -> dict[tuple[str, str], callable]:
         ("patch", E + "/sessions/{session_id}"): lambda: Call(
             "patch", E + "/sessions/{session_id}", at(session_id=w["session"]().pk), body={"capacity": 150}
         ),
+        ("get", E + "/sessions/{session_id}/stage"): lambda: Call(
+            "get", E + "/sessions/{session_id}/stage", at(session_id=w["session"]().pk)
+        ),
+        ("patch", E + "/sessions/{session_id}/stage"): lambda: Call(
+            "patch",
+            E + "/sessions/{session_id}/stage",
+            at(session_id=w["session"]().pk),
+            body={
+                "access": "public",
+                "stream_kind": "hls",
+                "stream_url": "https://cdn.example.org/live.m3u8",
+            },
+        ),
         ("post", E + "/sessions/{session_id}/cancel"): lambda: Call(
             "post",
             E + "/sessions/{session_id}/cancel",

@@ -281,8 +281,31 @@ MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 10 * 1024 * 1024)
 # (core.middleware.LimitRequestSizeMiddleware): a file upload up to the largest file taken plus the form
 # around it, any other body (a form, JSON) up to DATA_UPLOAD_MAX_MEMORY_SIZE, which Django applies as well.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", max(MAX_UPLOAD_BYTES, MAX_IMPORT_BYTES) + 256 * 1024)
+# Extra room for the form around a file on the pages that take a larger one (``core.middleware.large_upload``).
+UPLOAD_FORM_BYTES = 256 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- live rooms: streams and broadcasts (live/streams.py, live/jobs.py) -----------------------------------
+# The largest video an organizer may upload for a scheduled broadcast; its upload page alone takes a request
+# this large (core.middleware.LimitRequestSizeMiddleware, ``large_upload``). ffmpeg/ffprobe check it by
+# content and package it to HLS in a background job.
+MAX_VIDEO_BYTES = env_int("MAX_VIDEO_BYTES", 2 * 1024 * 1024 * 1024)
+FFMPEG = env("FFMPEG", "/usr/bin/ffmpeg")
+FFPROBE = env("FFPROBE", "/usr/bin/ffprobe")
+# Streaming platforms whose player a session may embed (host names; a subdomain of one counts too). The live
+# page's Content-Security-Policy lets exactly the embedded address's origin be framed.
+EMBED_HOSTS = [
+    h.strip().lower()
+    for h in env(
+        "EMBED_HOSTS",
+        "youtube.com,youtube-nocookie.com,player.vimeo.com,vimeo.com,player.bilibili.com,"
+        "player.twitch.tv,v.qq.com,live.bilibili.com,player.youku.com",
+    ).split(",")
+    if h.strip()
+]
+# How long the signed address of a packaged video (playlists and segments) handed to a viewer stays valid.
+LIVE_MEDIA_HOURS = env_int("LIVE_MEDIA_HOURS", 12)
 
 # --- e-mail ---------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Summit <noreply@summit.localhost>")
@@ -408,6 +431,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # The players' MediaSource buffers (hls.js) are blob: addresses.
+        "media-src": [SELF, "blob:"],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

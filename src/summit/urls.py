@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from summit.api.api import api
 from summit.core.signin_views import admin_login
 from summit.events.views import index
+from summit.live.stream_views import clock as live_clock
 from summit.program.manage_views import home as backoffice_home
 from summit.registration.views import magic
 
@@ -18,10 +19,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("signin/<str:token>/", magic, name="magic"),
+    path("clock/", live_clock, name="live_clock"),
     path("events/<slug:slug>/manage/", backoffice_home, name="backoffice"),
     path("events/<slug:slug>/manage/program/", include("summit.program.manage_urls")),
     path("events/<slug:slug>/manage/live/", include("summit.live.manage_urls")),
     path("events/<slug:slug>/manage/live/", include("summit.live.attendance_urls")),
+    path("events/<slug:slug>/", include("summit.live.stream_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),
     path("events/<slug:slug>/", include("summit.program.export_urls")),
     path("events/<slug:slug>/", include("summit.live.urls")),

@@ -129,9 +129,12 @@ def asgi_site(chromium, transactional_db, settings, monkeypatch):
 
     from summit.asgi import application
 
-    # Static files from the apps, as the WSGI live server serves them (no collectstatic in tests).
+    # Static files from the apps, as the WSGI live server serves them (no collectstatic in tests); the
+    # lifespan starts the transport's attendance heartbeat, as in ``make run``.
     app = ASGIStaticFilesHandler(application)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="asgi-site", daemon=True)
     thread.start()
     import time

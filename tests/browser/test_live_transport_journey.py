@@ -5,16 +5,10 @@ transport's Origin check as a real browser sends it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
-import uvicorn
 from django.conf import settings as django_settings
 from django.test import Client
 
-from summit.core import live
 from summit.live import access, services
 from summit.live.models import Stage
 from summit.program.testing import make_session
@@ -24,38 +18,6 @@ from summit.registration.testing import make_participant
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def asgi_server(settings, monkeypatch):
-    """summit.asgi's application (static files from the apps) on uvicorn in a thread of its own."""
-    from django.core.asgi import get_asgi_application
-
-    from summit.live.transport import application
-
-    settings.WHITENOISE_USE_FINDERS = True  # read when the middleware is built, just below
-    monkeypatch.setattr(live, "_hub", live.LocalHub())
-    port = free_port()
-    settings.SITE_URL = f"http://127.0.0.1:{port}"
-    app = application(get_asgi_application())
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-browser-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield settings.SITE_URL
-    server.should_exit = True
-    thread.join(15)
-
-
 @pytest.fixture
 def room(event, categories):
     session = make_session(event)
@@ -63,23 +25,23 @@ def room(event, categories):
     return session
 
 
-def _page(chromium, base_url, user, *, without_websocket=False):
-    context = chromium.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15000)
+def _page(asgi_site, user, *, without_websocket=False):
+    page = asgi_site()
+    context, base_url = page.context, asgi_site.url
     client = Client()
     client.force_login(user)
     name = django_settings.SESSION_COOKIE_NAME
     context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
     if without_websocket:
         context.add_init_script("delete window.WebSocket;")
-    return context, context.new_page()
+    return context, page
 
 
 @pytest.mark.parametrize("without_websocket", [False, True], ids=["websocket", "sse"])
-def test_a_question_appears_live(chromium, asgi_server, room, event, categories, without_websocket):
+def test_a_question_appears_live(asgi_site, room, event, categories, without_websocket):
     watcher = make_participant(event, categories["company"], status=Participant.APPROVED)
     asker = make_participant(event, categories["company"], status=Participant.APPROVED)
-    context, page = _page(chromium, asgi_server, watcher.user, without_websocket=without_websocket)
+    context, page = _page(asgi_site, watcher.user, without_websocket=without_websocket)
     sockets = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
     try:

@@ -195,6 +195,7 @@ def _add_routers() -> None:
     from summit.events.api import router as events_router
     from summit.live.api import router as live_attendance_router
     from summit.live.room_api import router as live_router
+    from summit.live.stream_api import router as live_stream_router
     from summit.program.api import router as program_router
     from summit.registration.api import router as registration_router
 
@@ -203,6 +204,7 @@ def _add_routers() -> None:
     api.add_router("/events/", program_router)
     api.add_router("/events/", live_router)
     api.add_router("/events/", live_attendance_router)
+    api.add_router("/events/", live_stream_router)
     api.add_router("/", jobs_router)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from summit.core.errors import SummitError, ValidationFailed
@@ -46,8 +47,11 @@ class LimitRequestSizeMiddleware:
 
     File uploads (``multipart/form-data``) may carry up to ``MAX_REQUEST_BYTES``: the largest file Summit
     accepts plus the form around it; any other body (forms, JSON) at most ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
-    A body sent without a Content-Length (chunked) is bounded by the proxy in front (docs/operations.md);
-    Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check still applies when it is read.
+    A view marked with :func:`large_upload` takes a multipart body up to its own setting (a video of
+    ``MAX_VIDEO_BYTES``) plus ``UPLOAD_FORM_BYTES``: only that address, so no other form can be made to
+    spool a video-sized body. A body sent without a Content-Length (chunked) is bounded by the proxy in
+    front (docs/operations.md); Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check still applies when it is
+    read.
     """
 
     def __init__(self, get_response):
@@ -61,6 +65,8 @@ class LimitRequestSizeMiddleware:
         if length > 0:
             multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/")
             limit = settings.MAX_REQUEST_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if length > limit and multipart:
+                limit = max(limit, _large_upload_limit(request))
             if length > limit:
                 return error_answer(
                     request,
@@ -70,6 +76,28 @@ class LimitRequestSizeMiddleware:
                     ),
                 )
         return self.get_response(request)
+
+
+def large_upload(setting: str):
+    """Mark a view that takes one large file: its multipart requests may carry up to ``settings.<setting>``
+    bytes plus ``UPLOAD_FORM_BYTES`` (:class:`LimitRequestSizeMiddleware`)."""
+
+    def mark(view):
+        view.large_upload_setting = setting
+        return view
+
+    return mark
+
+
+def _large_upload_limit(request) -> int:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return 0
+    setting = getattr(match.func, "large_upload_setting", None)
+    if not setting:
+        return 0
+    return int(getattr(settings, setting)) + settings.UPLOAD_FORM_BYTES
 
 
 #: A JSON ``\u0000`` escape (not an escaped backslash followed by "u0000").

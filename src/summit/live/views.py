@@ -19,6 +19,7 @@ from summit.core.errors import NotFound, SummitError
 from summit.core.ratelimit import RateLimited, retry_after_header
 from summit.live import access, services
 from summit.live.models import CHAT_MAX, QUESTION_MAX
+from summit.live.stream_views import player_context
 from summit.program.models import Session
 
 
@@ -54,10 +55,14 @@ def _page_context(viewer: access.Viewer) -> dict:
 
 @require_GET
 def room(request: HttpRequest, slug: str, session_id: int):
+    """The live room: the player (``stream_views.player_context``), then questions, polls and chat."""
     viewer = _room_viewer(request, slug, session_id)
-    if viewer.session.is_cancelled and not viewer.can_moderate:
-        raise Http404
-    return render(request, "live/room.html", _page_context(viewer))
+    player, csp_update = player_context(viewer.session.event, viewer.session, viewer)
+    response = render(request, "live/room.html", {**_page_context(viewer), **player})
+    if csp_update:
+        response._csp_update = csp_update
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

@@ -50,7 +50,7 @@ def delegate(event, categories):
 def test_the_room_shows_what_the_viewer_may_do(client, room, delegate, event, categories):
     response = client.get(page(room))
     assert response.status_code == 200
-    assert b'id="live-closed"' in response.content and b"live-state" not in response.content
+    assert b'id="signin-to-watch"' in response.content and b"live-state" not in response.content
     client.force_login(delegate.user)
     response = client.get(page(room))
     state = embedded_state(response)
@@ -58,7 +58,7 @@ def test_the_room_shows_what_the_viewer_may_do(client, room, delegate, event, ca
     assert b'data-live-form="ask"' in response.content and b"Prepare a poll" not in response.content
     pending = make_delegate(event, categories["company"], status=Participant.SUBMITTED)
     client.force_login(pending.user)
-    assert b"has not been approved yet" in client.get(page(room)).content
+    assert b"has not been approved yet" in client.get(page(room)).content and b'id="player-refused"' in client.get(page(room)).content
 
 
 def test_a_question_with_html_is_stored_and_shown_as_text(client, room, delegate):
