@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from summit.events import roles
 from summit.events.services import get_event
-from summit.live import exports
+from summit.live import attendance, exports
 from summit.live.models import Question, Stage
 from summit.program.models import Session
 
@@ -44,7 +44,7 @@ def overview(request, slug):
             stage = session.stage
         except Stage.DoesNotExist:
             stage = Stage(session=session)
-        rows.append({"session": session, "stage": stage})
+        rows.append({"session": session, "stage": stage, "watching": attendance.viewer_count(session.pk)})
     return render(
         request,
         "live/manage/overview.html",

@@ -41,11 +41,19 @@ def room(event, categories):
     return session
 
 
-def test_the_overview_lists_every_room_with_its_figures(organizer_client, room, event):
+def test_the_overview_lists_every_room_with_its_figures(organizer_client, room, event, monkeypatch):
+    from summit.core import live
+    from summit.live import attendance
+
+    monkeypatch.setattr(live, "_hub", live.LocalHub())
+    counter = attendance.counter()
+    for _ in range(3):
+        counter.change(room.pk, +1)  # three connections watching now
     response = organizer_client.get(f"/events/{event.slug}/manage/live/")
     assert response.status_code == 200
     row = response.content.decode().split(f'id="live-row-{room.pk}"')[1].split("</tr>")[0]
     assert "1 waiting" in row and "Any approved participant" in row
+    assert '<td data-label="Watching now" class="watching">3</td>' in row
 
 
 def test_question_export_names_anonymous_authors_and_defuses_formulas(organizer_client, room, event):

@@ -58,7 +58,10 @@ def test_the_room_shows_what_the_viewer_may_do(client, room, delegate, event, ca
     assert b'data-live-form="ask"' in response.content and b"Prepare a poll" not in response.content
     pending = make_delegate(event, categories["company"], status=Participant.SUBMITTED)
     client.force_login(pending.user)
-    assert b"has not been approved yet" in client.get(page(room)).content and b'id="player-refused"' in client.get(page(room)).content
+    assert (
+        b"has not been approved yet" in client.get(page(room)).content
+        and b'id="player-refused"' in client.get(page(room)).content
+    )
 
 
 def test_a_question_with_html_is_stored_and_shown_as_text(client, room, delegate):
