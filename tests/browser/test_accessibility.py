@@ -129,6 +129,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
         f"/events/{slug}/me/tokens/",
         f"/events/{slug}/agenda/",
         f"/events/{slug}/program/",
+        f"/events/{slug}/sessions/{session.pk}/live/",
     ]:
         check(delegate, path)
 
@@ -147,6 +148,10 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
         f"/events/{slug}/manage/program/forums/",
         f"/events/{slug}/manage/program/speakers/new/",
         f"/events/{slug}/manage/tokens/",
+        f"/events/{slug}/manage/live/",
+        f"/events/{slug}/manage/program/sessions/{session.pk}/live/",
+        f"/events/{slug}/sessions/{session.pk}/live/",
+        f"/events/{slug}/sessions/{session.pk}/live/display/",
         # Pages with a note about what could not be done.
         f"/events/{slug}/manage/participants/?status=nonsense",
         f"/events/{slug}/manage/program/?day=someday",
@@ -158,7 +163,7 @@ def test_main_pages_have_no_serious_axe_findings(conference, new_page, live_serv
     submit(staff, lambda: staff.locator("#create-invitation button[type=submit]").click())
     assert staff.locator(".field-error").count() or staff.locator("#invitation-error").count()
     axe(staff)
-    assert len(checked) == 29
+    assert len(checked) == 34
     if findings:
         pytest.fail("\n\n".join(findings), pytrace=False)
 
@@ -217,6 +222,8 @@ def test_tab_reaches_every_control_in_order_with_a_visible_focus(conference, new
         (delegate, f"/events/{slug}/program/sessions/{session.pk}/"),
         (delegate, f"/events/{slug}/me/"),
         (delegate, f"/events/{slug}/agenda/"),
+        (delegate, f"/events/{slug}/sessions/{session.pk}/live/"),
+        (staff, f"/events/{slug}/manage/live/"),
         (staff, f"/events/{slug}/manage/participants/"),
         (staff, f"/events/{slug}/manage/participants/{conference['waiting'].pk}/"),
         (staff, f"/events/{slug}/manage/participants/import/"),
