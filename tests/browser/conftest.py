@@ -4,6 +4,7 @@ Never downloads a browser. Without /usr/bin/chromium the browser tests are skipp
 CI=true, where nothing may be skipped.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -81,14 +82,14 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def new_page(chromium, live_server, settings):
-    # Links in mails point at SITE_URL: here, the live server the browser talks to.
-    settings.SITE_URL = live_server.url
+@contextlib.contextmanager
+def page_maker(chromium, url: str):
+    """``make(locale=…, mobile=…)``: a page of a new browser context on ``url`` (``make.url``), a phone or a
+    laptop; every context is closed at the end."""
     contexts = []
 
     def make(locale="en-US", mobile=False):
-        options = {"locale": locale, "base_url": live_server.url}
+        options = {"locale": locale, "base_url": url}
         if mobile:
             options.update(
                 viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
@@ -100,9 +101,20 @@ def new_page(chromium, live_server, settings):
         contexts.append(context)
         return context.new_page()
 
-    yield make
-    for context in contexts:
-        context.close()
+    make.url = url
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(chromium, live_server, settings):
+    # Links in mails point at SITE_URL: here, the live server the browser talks to.
+    settings.SITE_URL = live_server.url
+    with page_maker(chromium, live_server.url) as make:
+        yield make
 
 
 @pytest.fixture
@@ -143,24 +155,7 @@ def asgi_site(chromium, transactional_db, settings, monkeypatch):
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    contexts = []
-
-    def make(locale="en-US", mobile=False):
-        options = {"locale": locale, "base_url": url}
-        if mobile:
-            options.update(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
-            )
-        else:
-            options.update(viewport={"width": 1280, "height": 900})
-        context = chromium.new_context(**options)
-        context.set_default_timeout(15000)
-        contexts.append(context)
-        return context.new_page()
-
-    make.url = url
-    yield make
-    for context in contexts:
-        context.close()
+    with page_maker(chromium, url) as make:
+        yield make
     server.should_exit = True
     thread.join(10)
