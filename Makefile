@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run serve worker beat test install messages lint format demo bench bench-crash clean
+.PHONY: run serve worker beat test install messages lint format demo bench bench-crash bench-live clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: install
 
 bench-crash: install
 	$(BIN)/python benchmarks/seat_rush.py --kill-workers 3 --strict
+
+# Live fan-out (benchmarks/live_fanout.py): with SUMMIT_REDIS_URL set, also two processes sharing Redis.
+bench-live: install
+	$(BIN)/python benchmarks/live_fanout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/summit.sqlite3* var/static
