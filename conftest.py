@@ -25,6 +25,10 @@ def _test_environment(settings, tmp_path, monkeypatch):
     from django.core.cache import cache
 
     cache.clear()
+    # The live transport's moment-long answers for anonymous viewers (session ids are reused by tests).
+    from summit.live import transport
+
+    transport._anonymous.clear()
 
 
 @pytest.fixture

@@ -401,8 +401,14 @@ if LIVE_HISTORY < 1 or LIVE_QUEUE < 1:
 # idle SSE stream gets a comment so that proxies keep it open.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 30)
 LIVE_SSE_KEEPALIVE_SECONDS = env_int("LIVE_SSE_KEEPALIVE_SECONDS", 15)
-if LIVE_HEARTBEAT_SECONDS < 1 or LIVE_SSE_KEEPALIVE_SECONDS < 1:
-    raise ValueError("SUMMIT_LIVE_HEARTBEAT_SECONDS and SUMMIT_LIVE_SSE_KEEPALIVE_SECONDS must be at least 1")
+# A session's viewer count is published at most this often: every publish goes to every viewer, and while
+# thousands connect at once the count changes all the time (live/attendance.py).
+LIVE_VIEWERS_SECONDS = env_int("LIVE_VIEWERS_SECONDS", 2)
+if min(LIVE_HEARTBEAT_SECONDS, LIVE_SSE_KEEPALIVE_SECONDS, LIVE_VIEWERS_SECONDS) < 1:
+    raise ValueError(
+        "SUMMIT_LIVE_HEARTBEAT_SECONDS, SUMMIT_LIVE_SSE_KEEPALIVE_SECONDS and SUMMIT_LIVE_VIEWERS_SECONDS"
+        " must be at least 1"
+    )
 
 # --- security -------------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))

@@ -265,12 +265,12 @@ class ViewerCounter:
         return total
 
     async def changed(self, session_id: int) -> None:
-        """Publish the session's count, now or when a second has passed since the last publish (on the
-        hub's loop; a change within that second joins the pending publish)."""
+        """Publish the session's count, now or once ``LIVE_VIEWERS_SECONDS`` have passed since the last
+        publish (on the hub's loop; a change meanwhile joins the pending publish)."""
         pending = self._pending.get(session_id)
         if pending is not None and not pending.done():
             return
-        wait = max(0.0, self._last.get(session_id, 0.0) + 1.0 - time.monotonic())
+        wait = max(0.0, self._last.get(session_id, 0.0) + settings.LIVE_VIEWERS_SECONDS - time.monotonic())
         task = asyncio.get_running_loop().create_task(self._publish_later(session_id, wait))
         self._pending[session_id] = task
 

@@ -249,6 +249,47 @@ def authenticate(
     )
 
 
+# Anonymous viewers (no cookie, no token) of a session: the answer depends on the session alone, so it is
+# kept for a moment and a crowd joining a public keynote costs one query, not one per connection.
+ANONYMOUS_SECONDS = 2.0
+_now = time.monotonic  # the clock of those answers (a test moves it)
+_anonymous: dict[int, tuple[float, Peer | Refused]] = {}
+
+
+def anonymous_request(headers: dict[str, str]) -> bool:
+    return "authorization" not in headers and not _cookie(headers, settings.SESSION_COOKIE_NAME)
+
+
+async def admit(session_id: int, *, headers: dict[str, str], websocket: bool) -> Peer:
+    """:func:`authenticate` in a thread, or, for an anonymous viewer, its answer for the session from the
+    last ``ANONYMOUS_SECONDS`` (the origin is still checked for each connection)."""
+    if not anonymous_request(headers):
+        return await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
+    origin = headers.get("origin")
+    if origin is not None and not origin_allowed(origin, headers.get("host")):
+        raise Refused(FORBIDDEN, 403, "foreign origin")
+    now = _now()
+    found = _anonymous.get(session_id)
+    if found is None or found[0] < now:
+        try:
+            answer = await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
+        except Refused as refused:
+            answer = refused
+        if len(_anonymous) > 10_000:
+            _anonymous.clear()
+        found = _anonymous[session_id] = (now + ANONYMOUS_SECONDS, answer)
+    answer = found[1]
+    if isinstance(answer, Refused):
+        raise Refused(answer.close_code, answer.status, answer.reason)
+    return Peer(
+        session_id=answer.session_id,
+        topics=list(answer.topics),
+        participant=None,
+        moderator=False,
+        key=answer.key,
+    )
+
+
 async def in_thread(fn, *args, **kwargs):
     """Run database work in a worker thread with a connection of its own, closed afterwards."""
 
@@ -298,7 +339,10 @@ class Registry:
         from summit.live import attendance
 
         self.ensure_heartbeat()
-        visit, viewers = await in_thread(self._join, peer)
+        if peer.participant is None and not attendance.counter().shared:
+            visit, viewers = self._join(peer)  # in memory only: no thread needed
+        else:
+            visit, viewers = await in_thread(self._join, peer)
         if visit is not None:
             self.visits.add(visit)
         await attendance.counter().changed(peer.session_id)
@@ -309,7 +353,10 @@ class Registry:
 
         self.visits.discard(visit)
         try:
-            await in_thread(self._leave, peer, visit)
+            if visit is None and not attendance.counter().shared:
+                self._leave(peer, visit)
+            else:
+                await in_thread(self._leave, peer, visit)
         finally:
             await attendance.counter().changed(peer.session_id)
 
@@ -532,7 +579,7 @@ async def websocket_endpoint(scope, receive, send, session_id: int) -> None:
     if event["type"] != "websocket.connect":
         return
     try:
-        peer = await in_thread(authenticate, session_id, headers=_headers(scope), websocket=True)
+        peer = await admit(session_id, headers=_headers(scope), websocket=True)
     except Refused as refused:
         # Accepted only to give the reason as a close code: nothing was subscribed, nothing is sent.
         await send({"type": "websocket.accept"})
@@ -698,7 +745,7 @@ async def events_endpoint(scope, receive, send, session_id: int) -> None:
         return
     headers = _headers(scope)
     try:
-        peer = await in_thread(authenticate, session_id, headers=headers, websocket=False)
+        peer = await admit(session_id, headers=headers, websocket=False)
     except Refused as refused:
         await _plain(send, refused.status, "Not found.\n" if refused.status == 404 else "Forbidden.\n")
         return

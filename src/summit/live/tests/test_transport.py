@@ -488,6 +488,29 @@ def test_public_session_is_open_to_anonymous_viewers(hub, session):
     assert not Attendance.objects.exists()  # nobody to report
 
 
+def test_a_crowd_of_anonymous_viewers_costs_one_check_a_moment(hub, session, monkeypatch):
+    """Anonymous viewers of a session share the answer for ANONYMOUS_SECONDS: a crowd joining a public
+    keynote asks the database once; a session closed to them stays closed; after the moment, a change of
+    the stage counts again."""
+    Stage.objects.filter(session=session).update(access=Stage.PUBLIC)
+    calls = []
+    real = transport.authenticate
+    monkeypatch.setattr(transport, "authenticate", lambda *a, **k: calls.append(a) or real(*a, **k))
+    clock = [1000.0]
+    monkeypatch.setattr(transport, "_now", lambda: clock[0])
+
+    async def crowd(n):
+        async with serving() as address:
+            return [await _outcome(address, session.pk, origin=None) for _ in range(n)]
+
+    assert run(crowd(5)) == [("open", [f"session:{session.pk}"])] * 5
+    assert len(calls) == 1
+    Stage.objects.filter(session=session).update(access=Stage.APPROVED)
+    clock[0] += transport.ANONYMOUS_SECONDS + 0.1
+    assert {outcome[0] for outcome in run(crowd(3))} == {"closed"}
+    assert len(calls) == 2
+
+
 def test_moderator_topic_only_for_moderators(hub, event, categories, organizer, session):
     topic, mod = f"session:{session.pk}", f"session:{session.pk}:mod"
     moderator = approved(event, categories)
