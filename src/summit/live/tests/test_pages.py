@@ -64,6 +64,13 @@ def test_the_room_shows_what_the_viewer_may_do(client, room, delegate, event, ca
     )
 
 
+def test_a_public_room_tells_an_anonymous_viewer_how_to_take_part(client, event, categories):
+    public = make_room(event, access="public")
+    html = client.get(page(public)).content.decode()
+    assert 'id="watch-only"' in html and "sign in as a participant" in html
+    assert 'data-live-form="ask"' not in html and 'id="live-room"' in html
+
+
 def test_a_question_with_html_is_stored_and_shown_as_text(client, room, delegate):
     client.force_login(delegate.user)
     response = client.post(act(room, "ask"), {"text": "<script>alert('x')</script> & <b>bold</b>"})
