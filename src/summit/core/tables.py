@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # Spreadsheet programs run a cell that starts with one of these as a formula ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,3 +74,26 @@ def xlsx_bytes(header: list[str], rows: Iterable[list], *, title: str = "Partici
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def csv_response(chunks: Iterable[str], filename: str):
+    """A streamed CSV download of :func:`csv_chunks` (private, never cached)."""
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
+    )
+    return _download(response, filename)
+
+
+def xlsx_response(data: bytes, filename: str):
+    """A download of :func:`xlsx_bytes` (private, never cached)."""
+    from django.http import HttpResponse
+
+    return _download(HttpResponse(data, content_type=XLSX), filename)
+
+
+def _download(response, filename: str):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

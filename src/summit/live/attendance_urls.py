@@ -1,6 +1,6 @@
 from django.urls import path
 
-from summit.live import attendance_views as views
+from summit.live import manage_views as views
 
 app_name = "live_attendance"
 urlpatterns = [

@@ -1,21 +1,21 @@
-"""The organizers' live rooms page: every session's live settings at a glance, live figures, and the
-exports of each room's questions and poll results (CSV/XLSX)."""
+"""The organizers' live rooms page: every session's live settings at a glance, live figures, the exports
+of each room's questions and poll results, and the attendance report (one row per visit,
+``live.attendance.event_attendance``), as CSV or XLSX. Anyone else gets 404."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from summit.core.tables import csv_response, xlsx_response
 from summit.events import roles
 from summit.events.services import get_event
 from summit.live import attendance, exports
 from summit.live.models import Question, Stage
 from summit.program.models import Session
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _organizer_event(request, slug):
@@ -52,21 +52,30 @@ def overview(request, slug):
     )
 
 
+def _filename(event, what: str, fmt: str) -> str:
+    stamp = timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
+    return f"{event.slug}-{what}-{stamp}.{fmt}"
+
+
 @require_safe
 def export(request, slug, pk, kind, fmt):
     event = _organizer_event(request, slug)
     session = Session.objects.filter(event=event, pk=pk).first()
     if session is None or kind not in exports.TABLES:
         raise Http404
-    stamp = timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
-    filename = f"{event.slug}-session-{session.pk}-{kind}-{stamp}.{fmt}"
+    filename = _filename(event, f"session-{session.pk}-{kind}", fmt)
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            (chunk.encode("utf-8") for chunk in exports.as_csv(kind, session)),
-            content_type="text/csv; charset=utf-8",
-        )
-    else:
-        response = HttpResponse(exports.as_xlsx(kind, session), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return csv_response(exports.as_csv(kind, session), filename)
+    return xlsx_response(exports.as_xlsx(kind, session), filename)
+
+
+@require_safe
+def attendance_csv(request, slug):
+    event = _organizer_event(request, slug)
+    return csv_response(attendance.attendance_csv(event), _filename(event, "live-attendance", "csv"))
+
+
+@require_safe
+def attendance_xlsx(request, slug):
+    event = _organizer_event(request, slug)
+    return xlsx_response(attendance.attendance_xlsx(event), _filename(event, "live-attendance", "xlsx"))

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from summit.core.errors import NotFound
 from summit.core.http import base_url
+from summit.core.tables import csv_response, xlsx_response
 from summit.events import roles
 from summit.events.services import get_event
 from summit.program import exports, services
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_CACHE = "public, max-age=300"
 
 
@@ -101,23 +101,6 @@ def _organizer_event(request, slug):
 
 def _stamp(event) -> str:
     return timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
-
-
-def csv_response(chunks, filename: str) -> StreamingHttpResponse:
-    """A streamed CSV download (for the back office's own export pages too)."""
-    response = StreamingHttpResponse(
-        (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_safe
