@@ -196,6 +196,13 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
     return (parsed.scheme, parsed.netloc.lower()) == (site.scheme, site.netloc.lower())
 
 
+def _refuse_foreign_origin(headers: dict[str, str]) -> None:
+    """A request that names an origin other than the site's is refused (cookie or not)."""
+    origin = headers.get("origin")
+    if origin is not None and not origin_allowed(origin, headers.get("host")):
+        raise Refused(FORBIDDEN, 403, "foreign origin")
+
+
 def authenticate(
     session_id: int, *, headers: dict[str, str], websocket: bool
 ) -> Peer:  # sync: runs in a thread
@@ -222,8 +229,7 @@ def authenticate(
             raise Refused(FORBIDDEN, 403, "token refused")
         user, participant = token.user, token.participant
     else:
-        if origin is not None and not origin_allowed(origin, headers.get("host")):
-            raise Refused(FORBIDDEN, 403, "foreign origin")
+        _refuse_foreign_origin(headers)
         key = _cookie(headers, settings.SESSION_COOKIE_NAME)
         if key:
             store = import_module(settings.SESSION_ENGINE).SessionStore(key)
@@ -265,9 +271,7 @@ async def admit(session_id: int, *, headers: dict[str, str], websocket: bool) ->
     last ``ANONYMOUS_SECONDS`` (the origin is still checked for each connection)."""
     if not anonymous_request(headers):
         return await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
-    origin = headers.get("origin")
-    if origin is not None and not origin_allowed(origin, headers.get("host")):
-        raise Refused(FORBIDDEN, 403, "foreign origin")
+    _refuse_foreign_origin(headers)
     now = _now()
     found = _anonymous.get(session_id)
     if found is None or found[0] < now:
