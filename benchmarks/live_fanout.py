@@ -142,7 +142,8 @@ def main() -> int:
 # With --gc-log: each server times its full (generation 2) collections and writes them down when it stops.
 GC_LOG = """
 import atexit, gc, os, time
-_gc = {"n": 0, "total": 0.0, "max": 0.0, "start": 0.0}
+_gc = {"n": 0, "total": 0.0, "max": 0.0, "start": 0.0, "at": []}
+_born = time.monotonic()
 def _timing(phase, info):
     if info["generation"] != 2:
         return
@@ -153,10 +154,12 @@ def _timing(phase, info):
         _gc["n"] += 1
         _gc["total"] += took
         _gc["max"] = max(_gc["max"], took)
+        _gc["at"].append(f"{time.monotonic() - _born:.0f}s:{took * 1000:.0f}ms/{info['collected']}")
 gc.callbacks.append(_timing)
 def _write():
     with open(os.path.join("$DIR", f"gc-{os.getpid()}.txt"), "w") as out:
-        out.write(f"gen2 collections={_gc['n']} total={_gc['total']:.2f}s longest={_gc['max'] * 1000:.0f}ms\\n")
+        out.write(f"gen2 collections={_gc['n']} total={_gc['total']:.2f}s longest={_gc['max'] * 1000:.0f}ms "
+                  f"(at, took/collected: {' '.join(_gc['at'])})\\n")
 atexit.register(_write)
 """
 

@@ -449,8 +449,13 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"without_connection_lines": {"()": "summit.core.logs.WithoutConnectionLines"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-    # A 4xx answer ("this session is full") is the app working, not a problem: log server errors only.
-    "loggers": {"django.request": {"level": env("REQUEST_LOG_LEVEL", "ERROR")}},
+    "loggers": {
+        # A 4xx answer ("this session is full") is the app working, not a problem: log server errors only.
+        "django.request": {"level": env("REQUEST_LOG_LEVEL", "ERROR")},
+        # uvicorn's own logger: without a line per WebSocket opened (core/logs.py).
+        "uvicorn.error": {"filters": ["without_connection_lines"]},
+    },
 }

@@ -95,6 +95,7 @@ class Subscription:
         self._queue: collections.deque[Message] = collections.deque()  # live messages
         self._wake = asyncio.Event()
         self._evicted_sent = False
+        self._listener = None  # called (on the hub's loop) when an item may be ready: see ``listen``
 
     def _start(self, last_seq: int | None, current: int, history: list[Message]) -> None:
         """Decide what to replay, from the topic's ``current`` sequence number and its stored ``history``."""
@@ -121,48 +122,67 @@ class Subscription:
             self._evict()
             return
         self._queue.append(msg)
+        self._ready()
+
+    def _ready(self) -> None:
         self._wake.set()
+        if self._listener is not None:
+            self._listener()
 
     def _evict(self) -> None:
         self.evicted = True
         self._queue.clear()
         self._replay.clear()
-        self._wake.set()
         self.hub._detach_soon(self)
+        self._ready()
+
+    def listen(self, callback) -> None:
+        """Call ``callback()`` (on the hub's loop, during the fan-out) whenever an item may have become ready,
+        instead of waking a reader: the caller takes the items with :meth:`poll` right away. This is how a
+        connection sends a message to its socket inside the fan-out, without a task switch per subscriber."""
+        self._listener = callback
 
     def __aiter__(self):
         return self
 
+    def poll(self):
+        """The next item if one is ready, else None; raises StopAsyncIteration once the subscription ended.
+        One reader per subscription (``poll`` or ``async for``)."""
+        if self.closed:
+            raise StopAsyncIteration
+        if self._replay:
+            item = self._replay.popleft()
+            self.last_seq = item.seq
+            return item
+        while self._queue:
+            msg = self._queue.popleft()
+            if msg.seq <= self.last_seq:
+                continue  # already delivered from the history
+            if msg.seq != self.last_seq + 1:
+                # A live message was lost (a dropped Redis connection): resume from the history.
+                self._evict()
+                break
+            self.last_seq = msg.seq
+            return msg
+        if self.evicted:
+            if not self._evicted_sent:
+                self._evicted_sent = True
+                return Evicted(self.topic, self.last_seq)
+            raise StopAsyncIteration
+        return None
+
     async def __anext__(self):
-        # One reader per subscription.
         while True:
-            if self.closed:
-                raise StopAsyncIteration
-            if self._replay:
-                item = self._replay.popleft()
-                self.last_seq = item.seq
+            item = self.poll()
+            if item is not None:
                 return item
-            while self._queue:
-                msg = self._queue.popleft()
-                if msg.seq <= self.last_seq:
-                    continue  # already delivered from the history
-                if msg.seq != self.last_seq + 1:
-                    # A live message was lost (a dropped Redis connection): resume from the history.
-                    self._evict()
-                    break
-                self.last_seq = msg.seq
-                return msg
-            if self.evicted:
-                if not self._evicted_sent:
-                    self._evicted_sent = True
-                    return Evicted(self.topic, self.last_seq)
-                raise StopAsyncIteration
             self._wake.clear()
             await self._wake.wait()
 
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
+            self._listener = None
             self._wake.set()
             await self.hub._detach(self)
 
@@ -290,6 +310,8 @@ end
 return {current, redis.call('LRANGE', KEYS[2], last - current, -1)}
 """
 
+READS_AT_ONCE = 8  # history reads in flight per process (a reconnecting crowd queues for them)
+
 _PUBLISH_SCRIPT = """
 local seq = redis.call('INCR', KEYS[1])
 local wire = seq .. ':' .. ARGV[2]
@@ -337,6 +359,14 @@ class RedisHub(Hub):
         self._reader: asyncio.Task | None = None
         self._changing = asyncio.Lock()  # one SUBSCRIBE/UNSUBSCRIBE in flight, awaited to its confirmation
         self._confirm: tuple[str, bytes, asyncio.Future] | None = None
+        # Per subscribed topic: the newest sequence number known to be published (``_known``) and the
+        # messages fanned out here since (``_recent``, consecutive), so that a crowd of new subscribers,
+        # and the ones resuming from a recent message, start without a Redis round trip each; the others
+        # read the history, a few at a time (``_reads``).
+        self._known: dict[str, int] = {}
+        self._recent: dict[str, collections.deque[Message]] = {}
+        self._generation: dict[str, int] = {}  # counts the SUBSCRIBEs of each topic
+        self._reads = asyncio.Semaphore(READS_AT_ONCE)
 
     def channel(self, topic: str) -> str:
         return f"{self.prefix}{topic}"
@@ -383,7 +413,9 @@ class RedisHub(Hub):
                 kind, channel = item["type"], item["channel"]
                 if kind == "message":
                     topic = channel.decode()[len(self.prefix) :]
-                    self._fan_out(_parse(topic, item["data"]))  # parsed once for all local subscribers
+                    msg = _parse(topic, item["data"])  # parsed once for all local subscribers
+                    self._remember(msg)
+                    self._fan_out(msg)
                 elif self._confirm and self._confirm[:2] == (kind, channel) and not self._confirm[2].done():
                     self._confirm[2].set_result(None)
         except asyncio.CancelledError:
@@ -396,6 +428,7 @@ class RedisHub(Hub):
                 for sub in list(subs):
                     sub._evict()
             self._topics.clear()
+            self._forget()
             self._pubsub = None
             await pubsub.aclose()
 
@@ -405,6 +438,40 @@ class RedisHub(Hub):
         current, wires = await self._read_script(keys=self._keys(topic), args=[arg])
         return int(current), [_parse(topic, w) for w in wires]
 
+    def _remember(self, msg: Message) -> None:
+        """Note a message received on a subscribed topic (the newest known, and the recent ones)."""
+        topic = msg.topic
+        if topic not in self._topics:
+            return
+        recent = self._recent.get(topic)
+        if recent is None:
+            recent = self._recent[topic] = collections.deque(maxlen=self.history)
+        if recent and recent[-1].seq + 1 != msg.seq:
+            recent.clear()  # not consecutive (e.g. Redis lost its data): start the recent ones afresh
+        recent.append(msg)
+        self._known[topic] = msg.seq if msg.seq > self._known.get(topic, 0) else self._known[topic]
+
+    def _forget(self, topic: str | None = None) -> None:
+        for table in (self._known, self._recent):
+            if topic is None:
+                table.clear()
+            else:
+                table.pop(topic, None)
+
+    def _from_memory(self, topic: str, last_seq: int | None) -> tuple[int, list[Message]] | None:
+        """Where a subscriber starts and what it missed, when this process knows it; else None."""
+        known = self._known.get(topic)
+        if known is None:
+            return None
+        if last_seq is None or last_seq == known:
+            return known, []
+        if last_seq > known:
+            return None  # it saw a message on its way here: Redis knows more
+        recent = self._recent.get(topic)
+        if not recent or recent[0].seq > last_seq + 1 or recent[-1].seq != known:
+            return None
+        return known, [m for m in recent if m.seq > last_seq]
+
     async def subscribe(self, topic: str, last_seq: int | None = None, max_queue: int | None = None):
         sub = Subscription(self, topic, max_queue or self.max_queue)
         async with self._changing:
@@ -413,13 +480,22 @@ class RedisHub(Hub):
                 # Confirmed before the history is read: whatever is published later reaches us live.
                 await self._change("subscribe", self.channel(topic))
                 subs = self._topics[topic] = set()
+                self._generation[topic] = self._generation.get(topic, 0) + 1
             subs.add(sub)
-        try:
-            current, history = await self._read_history(topic, last_seq)
-        except BaseException:
-            await self._detach(sub)
-            raise
-        sub._start(last_seq, current, history)
+            generation = self._generation[topic]
+            found = self._from_memory(topic, last_seq)
+        if found is None:
+            try:
+                async with self._reads:
+                    found = await self._read_history(topic, last_seq)
+            except BaseException:
+                await self._detach(sub)
+                raise
+            if self._generation.get(topic) == generation and topic in self._topics:
+                # Subscribed all along since before the read: everything after ``current`` comes live.
+                if found[0] > self._known.get(topic, -1):
+                    self._known[topic] = found[0]
+        sub._start(last_seq, *found)
         return sub
 
     async def _detach(self, sub: Subscription) -> None:
@@ -430,6 +506,7 @@ class RedisHub(Hub):
             subs.discard(sub)
             if not subs:
                 del self._topics[sub.topic]
+                self._forget(sub.topic)
                 if self._pubsub is not None:
                     await self._change("unsubscribe", self.channel(sub.topic))
 

@@ -132,3 +132,26 @@ def _switched(*pairs):
                 var.reset(token)
 
     return switch()
+
+
+def run_async(coro):
+    """Run ``coro`` with ``asyncio.run`` on a fresh event loop in a thread of its own, and return its result
+    (or raise its exception, ``pytest.fail`` included): in the whole suite, Playwright (the browser tests)
+    keeps an event loop running in the main thread, where ``asyncio.run()`` is refused."""
+    import asyncio
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="run-async")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -195,6 +195,8 @@ class ViewerCounter:
         self._last: dict[int, float] = {}
         self._published: dict[int, int] = {}
         self._pending: dict[int, asyncio.Task] = {}
+        self._dirty: set[int] = set()  # sessions whose count changed since it was last written to Redis
+        self._others: dict[int, int] = {}  # the other processes' connections, as last read
 
     @property
     def shared(self) -> bool:
@@ -223,8 +225,10 @@ class ViewerCounter:
         pipe.execute()
 
     def change(self, session_id: int, delta: int) -> int:
-        """Count a connection in (+1) or out (-1); returns this process's count for the session (sync:
-        with Redis it writes, call it from a thread)."""
+        """Count a connection in (+1) or out (-1); returns this process's count for the session. In memory
+        only, so that a crowd joining costs no thread and no Redis write per connection: the shared count
+        is written by :meth:`flush` (before each count read and publish, at most once per
+        ``LIVE_VIEWERS_SECONDS``, and on every heartbeat)."""
         with self._lock:
             count = max(0, self.local.get(session_id, 0) + delta)
             if count:
@@ -232,24 +236,43 @@ class ViewerCounter:
             else:
                 self.local.pop(session_id, None)
             if self.shared:
-                self._write(session_id, count)
+                self._dirty.add(session_id)
         return count
+
+    def flush(self) -> None:
+        """Write this process's changed counts into Redis (sync: call it from a thread)."""
+        if not self.shared:
+            return
+        with self._lock:
+            for session_id in self._dirty:
+                self._write(session_id, self.local.get(session_id, 0))
+            self._dirty.clear()
 
     def refresh(self) -> None:
         """Rewrite this process's fields (with the time) so that they keep counting (each heartbeat)."""
         if not self.shared:
             return
         with self._lock:
+            for session_id in self._dirty - self.local.keys():
+                self._write(session_id, 0)
             for session_id, count in self.local.items():
                 self._write(session_id, count)
+            self._dirty.clear()
+
+    def estimate(self, session_id: int) -> int:
+        """The count without asking Redis: the other processes' connections as last read, plus this
+        process's now (for a new connection's welcome; the published count follows within seconds)."""
+        with self._lock:
+            return self._others.get(session_id, 0) + self.local.get(session_id, 0)
 
     def count(self, session_id: int) -> int:
         if not self.shared:
             return self.local.get(session_id, 0)
+        self.flush()
         client = self._client()
         key = self.key(session_id)
         fresh_after = time.time() - 3 * settings.LIVE_HEARTBEAT_SECONDS
-        total, dead = 0, []
+        total, own, dead = 0, 0, []
         for field, value in client.hgetall(key).items():
             count, _sep, stamp = value.decode().partition(":")
             try:
@@ -258,10 +281,14 @@ class ViewerCounter:
                 alive = False
             if alive:
                 total += int(count)
+                if field.decode() == self.field:
+                    own = int(count)
             else:
                 dead.append(field)
         if dead:
             client.hdel(key, *dead)
+        with self._lock:
+            self._others[session_id] = total - own
         return total
 
     async def changed(self, session_id: int) -> None:

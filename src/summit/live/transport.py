@@ -78,6 +78,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from summit.core import live
+from summit.core.aio import run_eagerly
 from summit.core.live import Evicted, Message, Reset
 
 log = logging.getLogger(__name__)
@@ -256,14 +257,22 @@ def authenticate(
 
 
 # Anonymous viewers (no cookie, no token) of a session: the answer depends on the session alone, so it is
-# kept for a moment and a crowd joining a public keynote costs one query, not one per connection.
+# kept for a moment and a crowd joining a public keynote costs one query, not one per connection. The
+# answer being looked up is shared too: the connections arriving meanwhile wait for it, not ask again.
 ANONYMOUS_SECONDS = 2.0
 _now = time.monotonic  # the clock of those answers (a test moves it)
-_anonymous: dict[int, tuple[float, Peer | Refused]] = {}
+_anonymous: dict[int, tuple[float, asyncio.Future]] = {}  # session → (until, the answer: Peer or Refused)
 
 
 def anonymous_request(headers: dict[str, str]) -> bool:
     return "authorization" not in headers and not _cookie(headers, settings.SESSION_COOKIE_NAME)
+
+
+async def _anonymous_answer(session_id: int, headers: dict[str, str], websocket: bool) -> Peer | Refused:
+    try:
+        return await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
+    except Refused as refused:
+        return refused
 
 
 async def admit(session_id: int, *, headers: dict[str, str], websocket: bool) -> Peer:
@@ -273,16 +282,19 @@ async def admit(session_id: int, *, headers: dict[str, str], websocket: bool) ->
         return await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
     _refuse_foreign_origin(headers)
     now = _now()
+    loop = asyncio.get_running_loop()
     found = _anonymous.get(session_id)
-    if found is None or found[0] < now:
-        try:
-            answer = await in_thread(authenticate, session_id, headers=headers, websocket=websocket)
-        except Refused as refused:
-            answer = refused
+    if found is None or found[0] < now or found[1].get_loop() is not loop:
         if len(_anonymous) > 10_000:
             _anonymous.clear()
-        found = _anonymous[session_id] = (now + ANONYMOUS_SECONDS, answer)
-    answer = found[1]
+        task = loop.create_task(_anonymous_answer(session_id, headers, websocket))
+        found = _anonymous[session_id] = (now + ANONYMOUS_SECONDS, task)
+    try:
+        answer = await asyncio.shield(found[1])
+    except Exception:
+        if _anonymous.get(session_id) is found:
+            del _anonymous[session_id]  # a database hiccup is not an answer to keep
+        raise
     if isinstance(answer, Refused):
         raise Refused(answer.close_code, answer.status, answer.reason)
     return Peer(
@@ -319,50 +331,45 @@ class Registry:
         self.visits: set[int] = set()
         self._heartbeat: asyncio.Task | None = None
 
-    def _join(self, peer: Peer) -> tuple[int | None, int]:
+    def _visit(self, peer: Peer) -> int:
         from summit.live import attendance
 
-        visit = None
-        if peer.participant is not None:
-            visit = attendance.join(session_id=peer.session_id, participant=peer.participant).pk
-        counter = attendance.counter()
-        counter.change(peer.session_id, +1)
-        return visit, counter.count(peer.session_id)
+        return attendance.join(session_id=peer.session_id, participant=peer.participant).pk
 
-    def _leave(self, peer: Peer, visit: int | None) -> None:
+    def _leave(self, visit: int) -> None:
         from summit.live import attendance
 
-        try:
-            if visit is not None:
-                attendance.leave(attendance_id=visit)
-        finally:
-            attendance.counter().change(peer.session_id, -1)
+        attendance.leave(attendance_id=visit)
 
     async def join(self, peer: Peer) -> tuple[int | None, int]:
-        """Count the connection in (and open a participant's visit); returns the visit and the viewers."""
+        """Count the connection in (and open a participant's visit); returns the visit and the viewers.
+        The count is in memory (``attendance.ViewerCounter``): only a participant's visit, and with Redis
+        the process's first viewer of a session, take a thread."""
         from summit.live import attendance
 
         self.ensure_heartbeat()
-        if peer.participant is None and not attendance.counter().shared:
-            visit, viewers = self._join(peer)  # in memory only: no thread needed
-        else:
-            visit, viewers = await in_thread(self._join, peer)
-        if visit is not None:
+        visit = None
+        if peer.participant is not None:
+            visit = await in_thread(self._visit, peer)
             self.visits.add(visit)
-        await attendance.counter().changed(peer.session_id)
+        counter = attendance.counter()
+        if counter.change(peer.session_id, +1) == 1 and counter.shared:
+            # This process's first viewer of the session: write it and read the other processes' now.
+            viewers = await in_thread(counter.count, peer.session_id)
+        else:
+            viewers = counter.estimate(peer.session_id)
+        await counter.changed(peer.session_id)
         return visit, viewers
 
     async def leave(self, peer: Peer, visit: int | None) -> None:
         from summit.live import attendance
 
         self.visits.discard(visit)
-        try:
-            if visit is None and not attendance.counter().shared:
-                self._leave(peer, visit)
-            else:
-                await in_thread(self._leave, peer, visit)
-        finally:
-            await attendance.counter().changed(peer.session_id)
+        counter = attendance.counter()
+        counter.change(peer.session_id, -1)
+        await counter.changed(peer.session_id)
+        if visit is not None:
+            await in_thread(self._leave, visit)
 
     def _beat(self) -> None:
         from summit.live import attendance
@@ -424,6 +431,7 @@ class SocketConnection:
     bad: int = 0
     hello: bool = False
     closed: bool = False
+    busy: bool = False  # delivering, or a send of a delivery is waiting
     done: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -508,7 +516,7 @@ class SocketConnection:
             await self.error("bad_message", f"Unknown type {kind[:40]!r}.")
 
     async def start(self, last_seq: dict) -> None:
-        """Subscribe (with the hub's bounded queue), welcome, then pump every topic to the socket."""
+        """Subscribe (with the hub's bounded queue), welcome, then deliver every topic to the socket."""
         for topic in self.peer.topics:
             self.subs.append(await self.hub.subscribe(topic, last_seq=last_seq.get(topic)))
         self.visit, viewers = await registry.join(self.peer)
@@ -522,25 +530,68 @@ class SocketConnection:
                 "last_seq": {sub.topic: sub.last_seq for sub in self.subs},
             }
         )
-        loop = asyncio.get_running_loop()
         for sub in self.subs:
-            self.tasks.append(loop.create_task(self.pump(sub)))
+            sub.listen(self.deliver)
+        self.deliver()
 
-    async def pump(self, sub) -> None:
+    def deliver(self) -> None:
+        """Send what the subscriptions have ready, at once (called by the hub's fan-out).
+
+        Each send runs eagerly (``core.aio``): a socket with room in its buffer is written inside the fan-out
+        itself, no task per connection. A send that has to wait goes on in a task, and the rest waits for it
+        (``busy``), so the order holds; a call meanwhile finds ``busy`` and leaves the items to that loop."""
+        if self.busy or self.closed:
+            return
+        self.busy = True
+        waiting = False
         try:
-            async for item in sub:
-                if isinstance(item, Message):
-                    await self.send_text(frames.get(item)[0])
-                elif isinstance(item, Reset):
-                    await self.send_json({"type": "reset", "topic": item.topic, "seq": item.seq})
-                elif isinstance(item, Evicted):
-                    await self.send_json({"type": "evicted", "topic": item.topic, "last_seq": item.last_seq})
-                    await self.close(EVICTED)
+            while not self.closed:
+                item, ended = None, False
+                for sub in self.subs:
+                    try:
+                        item = sub.poll()
+                    except StopAsyncIteration:  # the hub closed it (shutting down): end the connection
+                        ended = True
+                        continue
+                    if item is not None:
+                        break
+                if item is None:
+                    if ended:
+                        self.closed = True
+                        self.done.set()
                     return
-        except Closed:
-            pass
-        finally:
+                try:
+                    task = run_eagerly(self.send_item(item))
+                except Closed:
+                    return
+                if task is not None:
+                    waiting = True
+                    task.add_done_callback(self._sent)
+                    self.tasks.append(task)
+                    return
+        except Exception:  # never into the fan-out, which goes on to the other connections
+            log.exception("live delivery failed")
+            self.closed = True
             self.done.set()
+        finally:
+            if not waiting:
+                self.busy = False
+
+    def _sent(self, task: asyncio.Task) -> None:
+        self.tasks.remove(task)
+        self.busy = False
+        if task.cancelled() or task.exception() is not None:
+            return  # Closed (the client is gone), or the connection is ending
+        self.deliver()
+
+    async def send_item(self, item) -> None:
+        if isinstance(item, Message):
+            await self.send_text(frames.get(item)[0])
+        elif isinstance(item, Reset):
+            await self.send_json({"type": "reset", "topic": item.topic, "seq": item.seq})
+        elif isinstance(item, Evicted):
+            await self.send_json({"type": "evicted", "topic": item.topic, "last_seq": item.last_seq})
+            await self.close(EVICTED)
 
     async def read(self) -> None:
         try:

@@ -12,27 +12,9 @@ from django.db import connections, transaction
 
 from summit.core import live
 from summit.core.live import Evicted, LocalHub, Message, RedisHub, Reset
+from summit.core.testing import run_async as run
 
 REDIS_URL = os.environ.get("SUMMIT_REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
-def run(coro):
-    """Run a test's coroutine on a fresh event loop in a thread of its own: in the whole suite, Playwright
-    (the browser tests) keeps an event loop running in the main thread, where asyncio.run() is refused."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coro)
-        except BaseException as exc:  # handed to the test's thread, pytest.fail included
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, name="live-test")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def _redis_reachable() -> bool:
@@ -470,5 +452,59 @@ def test_a_page_resumes_from_the_position_read_before_its_state(make_hub):
         await hub.aclose()
         if other is not hub:
             await other.aclose()
+
+    run(main())
+
+
+def test_redis_subscribers_start_from_what_the_process_knows(make_redis_hub):
+    """A crowd joining a topic this process already follows costs one history read, not one each; a
+    subscriber resuming from a message this process fanned out replays it from memory; one that saw a
+    message still on its way here (from another process) reads Redis and gets no false reset."""
+
+    async def main():
+        hub, other = make_redis_hub(), make_redis_hub()
+        for _ in range(3):
+            await other.publish("t", {})
+        reads = []
+        real_read = hub._read_history
+
+        async def counted(topic, last_seq):
+            reads.append(last_seq)
+            return await real_read(topic, last_seq)
+
+        hub._read_history = counted
+        first = await hub.subscribe("t")
+        crowd = [await hub.subscribe("t") for _ in range(20)]
+        assert reads == [None]  # the first one only
+        assert {sub.last_seq for sub in [first, *crowd]} == {3}
+        await other.publish("t", {"n": 4})
+        await other.publish("t", {"n": 5})
+        for sub in [first, *crowd]:
+            assert _seqs(await _take(sub, 2)) == [4, 5]
+        resumed = await hub.subscribe("t", last_seq=4)  # from memory
+        assert _seqs(await _take(resumed, 1)) == [5] and reads == [None]
+        # Published elsewhere and still on its way here: this process knows 5, the client saw 6.
+        held, received = [], (hub._remember, hub._fan_out)
+        hub._remember, hub._fan_out = held.append, lambda msg: None
+        await other.publish("t", {"n": 6})
+        await asyncio.sleep(0.1)
+        ahead = await hub.subscribe("t", last_seq=6)
+        assert reads == [None, 6] and held
+        hub._remember, hub._fan_out = received
+        for msg in held:  # it arrives
+            hub._remember(msg)
+            hub._fan_out(msg)
+        await other.publish("t", {"n": 7})
+        got = await _take(ahead, 1)
+        assert [(m.seq, m.data) for m in got] == [(7, b'{"n":7}')]  # 6 skipped once, no reset
+        assert await _nothing_more(ahead)
+        # Older than what this process fanned out since it subscribed: the history in Redis has it.
+        early = await hub.subscribe("t", last_seq=1)
+        assert _seqs(await _take(early, 6)) == [2, 3, 4, 5, 6, 7] and reads[-1] == 1
+        for sub in [first, *crowd, resumed, ahead, early]:
+            await sub.close()
+        assert "t" not in hub._known  # forgotten with the subscription
+        await hub.aclose()
+        await other.aclose()
 
     run(main())

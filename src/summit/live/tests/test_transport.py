@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -25,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from summit.accounts import services as accounts
 from summit.core import live
 from summit.core.signin_views import LINK_EVENTS
+from summit.core.testing import run_async as run
 from summit.live import attendance, transport
 from summit.live.models import Attendance, Stage
 from summit.program.testing import make_session
@@ -34,24 +34,6 @@ from summit.registration.testing import make_participant
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = "http://testserver"  # settings.SITE_URL in the tests (conftest.py)
-
-
-def run(coro):
-    """Run ``coro`` on a fresh event loop in its own thread (see the module's docstring)."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coro)
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, name="live-transport-test")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def free_port() -> int:
@@ -264,15 +246,29 @@ def test_a_slow_client_is_evicted_and_resumes(monkeypatch, event, categories, se
     monkeypatch.setattr(live, "_hub", fresh)
     cookie = cookie_of(approved(event, categories).user)
     topic = f"session:{session.pk}"
+    original = transport.SocketConnection.send_text
+    held = {}
+
+    async def stalled_send(self, text):
+        # The socket's buffer is full: the first message's send waits until the test lets it go.
+        if '"n":' in text and "gate" in held:
+            await held["gate"].wait()
+        await original(self, text)
+
+    monkeypatch.setattr(transport.SocketConnection, "send_text", stalled_send)
 
     async def main():
         async with serving() as address:
             async with opening(address, session.pk, cookie=cookie) as ws:
                 welcome = await hello(ws)
                 await asyncio.sleep(1.2)  # let the viewer count of this join go out first
-                # Ten messages fanned out before the connection can send one: its queue of 4 overflows.
+                held["gate"] = asyncio.Event()
+                # Ten messages fanned out while the connection's first send waits: its queue of 4 overflows.
                 for i in range(10):
                     await fresh.publish(topic, {"n": i})
+                await asyncio.sleep(0.1)
+                assert fresh.subscribers(topic) == 0  # dropped at once, while its send still waits
+                held["gate"].set()
                 frames = []
                 try:
                     while True:
@@ -283,13 +279,13 @@ def test_a_slow_client_is_evicted_and_resumes(monkeypatch, event, categories, se
             assert evicted["type"] == "evicted" and code == transport.EVICTED
             async with opening(address, session.pk, cookie=cookie) as ws:
                 await hello(ws, {topic: evicted["last_seq"]})
-                resumed = await recv_messages(ws, 10)
+                resumed = await recv_messages(ws, 10 - (evicted["last_seq"] - welcome["last_seq"][topic] - 1))
             return welcome, frames, resumed
 
     welcome, frames, resumed = run(main())
     got = [f["data"]["n"] for f in frames if f["type"] == "message" and "n" in f["data"]]
-    assert got == list(range(len(got)))
-    assert [f["data"]["n"] for f in resumed] == list(range(10))  # the history has all ten
+    assert got == [0]  # what was on its way; the rest overflowed
+    assert got + [f["data"]["n"] for f in resumed] == list(range(10))  # the history has the rest
 
 
 def test_other_connections_do_not_wait_for_a_slow_one(monkeypatch, event, categories, session):
@@ -505,10 +501,18 @@ def test_a_crowd_of_anonymous_viewers_costs_one_check_a_moment(hub, session, mon
 
     assert run(crowd(5)) == [("open", [f"session:{session.pk}"])] * 5
     assert len(calls) == 1
+
+    async def rush(n):  # arriving together, while the first answer is still being looked up
+        async with serving() as address:
+            return await asyncio.gather(*(_outcome(address, session.pk, origin=None) for _ in range(n)))
+
+    clock[0] += transport.ANONYMOUS_SECONDS + 0.1
+    assert run(rush(20)) == [("open", [f"session:{session.pk}"])] * 20
+    assert len(calls) == 2
     Stage.objects.filter(session=session).update(access=Stage.APPROVED)
     clock[0] += transport.ANONYMOUS_SECONDS + 0.1
     assert {outcome[0] for outcome in run(crowd(3))} == {"closed"}
-    assert len(calls) == 2
+    assert len(calls) == 3
 
 
 def test_moderator_topic_only_for_moderators(hub, event, categories, organizer, session):
