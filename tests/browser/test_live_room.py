@@ -123,3 +123,54 @@ def test_ask_approve_upvote_and_resume_across_two_people_and_the_room_display(as
     expect(a.locator("#questions > li .question-text")).to_have_text(["Seed question", ASKED])
     assert ChatMessage.objects.count() == 1
     assert_no_serious_axe(a)
+
+    # B's own message has nothing to report; A may report it.
+    expect(b.locator("#chat > li [data-report]")).to_have_count(0)
+    expect(a.locator("#chat > li [data-report]")).to_have_count(1)
+
+    # The moderator corrects A's question in place, with the keyboard; every page shows the correction.
+    corrected = "How will small firms reach open public data?"
+    question(m, ASKED).get_by_role("button", name="Correct the text").click()
+    field = m.get_by_role("textbox", name="Correct the question")
+    expect(field).to_be_focused()
+    expect(field).to_have_value(ASKED)
+    assert_no_serious_axe(m)
+    field.fill(corrected)
+    m.keyboard.press("Tab")
+    m.keyboard.press("Enter")
+    expect(display.locator("#questions > li .question-text").last).to_have_text(corrected, timeout=2000)
+    expect(question(a, corrected)).to_contain_text("corrected by a moderator", timeout=2000)
+    expect(question(m, corrected).get_by_role("button", name="Correct the text")).to_be_focused()
+    # Escape leaves the text as it was.
+    question(m, corrected).get_by_role("button", name="Correct the text").press("Enter")
+    expect(field).to_be_focused()
+    m.keyboard.type(" and more")
+    m.keyboard.press("Escape")
+    expect(question(m, corrected).locator(".question-text")).to_have_text(corrected)
+    assert Question.objects.get(text=corrected).author == ann
+
+
+def test_a_moderator_prepares_a_poll_of_six_answers_with_the_keyboard(asgi_site):
+    event = make_event("wic")
+    categories = make_standard_categories(event)
+    room = make_room(event)
+    mo = make_delegate(event, categories["company"], given_name="Mo", family_name="Khan")
+    room.forum.moderators.add(mo)
+    m = asgi_site(mobile=True)
+    sign_in(m, mo, asgi_site.url)
+    open_room(m, room)
+    m.get_by_text("Prepare a poll").click()
+    rows = m.locator(".poll-option-row:visible")
+    expect(rows).to_have_count(4)
+    m.locator("#poll-question-en").fill("Which city next?")
+    for i, city in enumerate(["Wuzhen", "Hangzhou", "Beijing", "Shenzhen", "Chengdu", "Xi'an"], start=1):
+        if i > 4:
+            m.get_by_role("button", name="Add an answer").press("Enter")
+            expect(m.locator(f"#option-en-{i}")).to_be_focused()
+        m.locator(f"#option-en-{i}").fill(city)
+    expect(rows).to_have_count(6)
+    assert_no_serious_axe(m)
+    m.get_by_role("button", name="Prepare the poll").click()
+    poll = m.locator("#polls form", has_text="Which city next?")
+    expect(poll.locator(".poll-option")).to_have_count(6, timeout=2000)
+    expect(rows).to_have_count(4)  # the form is ready for the next poll

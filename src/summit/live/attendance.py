@@ -176,6 +176,9 @@ def attendance_xlsx(event: Event) -> bytes:
 # --- viewer count -----------------------------------------------------------------------------------------
 
 
+VIEWERS_PER_SECOND = 2000  # the count's messages a session's publishes may cost per second, at most
+
+
 def viewers_topic(session_id: int) -> str:
     return f"session:{session_id}"
 
@@ -291,13 +294,19 @@ class ViewerCounter:
             self._others[session_id] = total - own
         return total
 
+    def interval(self, session_id: int) -> float:
+        """Seconds between two publishes of the session's count: ``LIVE_VIEWERS_SECONDS``, or longer for a
+        large audience, since each publish is a message to every viewer (one second per
+        ``VIEWERS_PER_SECOND`` viewers: ten thousand watching get the count every five seconds)."""
+        return max(float(settings.LIVE_VIEWERS_SECONDS), self.estimate(session_id) / VIEWERS_PER_SECOND)
+
     async def changed(self, session_id: int) -> None:
-        """Publish the session's count, now or once ``LIVE_VIEWERS_SECONDS`` have passed since the last
-        publish (on the hub's loop; a change meanwhile joins the pending publish)."""
+        """Publish the session's count, now or once :meth:`interval` has passed since the last publish (on
+        the hub's loop; a change meanwhile joins the pending publish)."""
         pending = self._pending.get(session_id)
         if pending is not None and not pending.done():
             return
-        wait = max(0.0, self._last.get(session_id, 0.0) + settings.LIVE_VIEWERS_SECONDS - time.monotonic())
+        wait = max(0.0, self._last.get(session_id, 0.0) + self.interval(session_id) - time.monotonic())
         task = asyncio.get_running_loop().create_task(self._publish_later(session_id, wait))
         self._pending[session_id] = task
 

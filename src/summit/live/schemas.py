@@ -57,6 +57,7 @@ class ChatOut(Schema):
     text: str
     author: str
     created_at: datetime
+    mine: bool | None = Field(None, description="Whether the caller wrote it (in the room's state)")
 
 
 class ReportIn(Schema):

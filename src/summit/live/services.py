@@ -157,7 +157,7 @@ def room_state(viewer: Viewer) -> dict:
             .select_related("author")
             .order_by("-created_at", "-id")[:CHAT_HISTORY]
         )
-        chat = [chat_data(m) for m in reversed(list(recent))]
+        chat = [{**chat_data(m), "mine": _mine(viewer, m)} for m in reversed(list(recent))]
     polls = Poll.objects.filter(session=session).prefetch_related("options")
     if not moderator:
         polls = polls.exclude(status=Poll.DRAFT)
@@ -178,8 +178,8 @@ def room_state(viewer: Viewer) -> dict:
     }
 
 
-def _mine(viewer: Viewer, question: Question) -> bool:
-    return viewer.participant is not None and question.author_id == viewer.participant.pk
+def _mine(viewer: Viewer, written: Question | ChatMessage) -> bool:
+    return viewer.participant is not None and written.author_id == viewer.participant.pk
 
 
 # --- checks ------------------------------------------------------------------------------------------------
@@ -409,6 +409,8 @@ def report_chat(*, viewer: Viewer, message_id, reason="") -> ChatReport:
     _limit("report", viewer)
     with write_transaction():
         message = _chat_message(viewer, message_id)
+        if _mine(viewer, message):
+            raise ValidationFailed(_("You cannot report your own message."), code="own_message")
         try:
             with transaction.atomic():
                 report = ChatReport.objects.create(

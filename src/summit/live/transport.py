@@ -593,15 +593,16 @@ class SocketConnection:
             await self.send_json({"type": "evicted", "topic": item.topic, "last_seq": item.last_seq})
             await self.close(EVICTED)
 
+    def no_hello(self) -> None:
+        if not self.hello and not self.closed:
+            self.tasks.append(asyncio.get_running_loop().create_task(self.close(POLICY)))
+
     async def read(self) -> None:
+        # One timer for the hello, not a timeout around each receive (a task each).
+        timer = asyncio.get_running_loop().call_later(HELLO_SECONDS, self.no_hello)
         try:
             while not self.closed:
-                timeout = None if self.hello else HELLO_SECONDS
-                try:
-                    event = await asyncio.wait_for(self.receive(), timeout)
-                except TimeoutError:
-                    await self.close(POLICY)
-                    return
+                event = await self.receive()
                 if event["type"] == "websocket.disconnect":
                     self.closed = True
                     return
@@ -610,6 +611,7 @@ class SocketConnection:
         except Closed:
             pass
         finally:
+            timer.cancel()
             self.done.set()
 
     async def run(self) -> None:

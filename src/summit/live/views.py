@@ -50,6 +50,8 @@ def _page_context(viewer: access.Viewer) -> dict:
         "question_max": QUESTION_MAX,
         "chat_max": CHAT_MAX,
         "moderation_actions": services.MODERATION_ACTIONS,
+        "poll_rows": range(1, services.POLL_OPTIONS_MAX + 1),
+        "poll_rows_shown": 4,  # the others appear one by one with "Add an answer" (all of them without script)
     }
 
 
@@ -150,7 +152,8 @@ def act(request: HttpRequest, slug: str, session_id: int, what: str, pk: int | N
         return redirect(page)
     done = DONE.get("ask_moderated" if what == "ask" and result.status == "pending" else what, "")
     if _wants_json(request):
-        return JsonResponse({"ok": True, "message": str(done)})
+        # The id of what was written: the page marks its own chat messages (no "Report" on them).
+        return JsonResponse({"ok": True, "message": str(done), "id": getattr(result, "pk", None)})
     if done:
         messages.success(request, done)
     return redirect(page)

@@ -254,6 +254,11 @@ def test_chat_is_rate_limited_per_person_with_a_message(room, alice, bob, settin
 
 def test_moderators_delete_messages_and_people_report_them(room, alice, bob, moderator, published):
     message = services.post_chat(viewer=viewer_of(room, alice), text="<script>alert(1)</script>")
+    with pytest.raises(ValidationFailed) as own:
+        services.report_chat(viewer=viewer_of(room, alice), message_id=message.pk)
+    assert own.value.code == "own_message"
+    assert [m["mine"] for m in services.room_state(viewer_of(room, alice))["chat"]] == [True]
+    assert [m["mine"] for m in services.room_state(viewer_of(room, bob))["chat"]] == [False]
     services.report_chat(viewer=viewer_of(room, bob), message_id=message.pk, reason="spam")
     with pytest.raises(Conflict):
         services.report_chat(viewer=viewer_of(room, bob), message_id=message.pk)

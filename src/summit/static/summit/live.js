@@ -21,6 +21,7 @@
   var questions = new Map();
   var polls = new Map();
   var chatIds = new Set();
+  var myChat = new Set(); // ids of this person's own chat messages: nothing to report there
   var csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   var feedback = document.getElementById("live-feedback");
   var connection = document.getElementById("live-connection");
@@ -48,9 +49,11 @@
     return a.id - b.id;
   }
 
+  var editing = null; // the question a moderator is correcting: the list waits until they save or cancel
+
   function renderQuestions() {
     var list = document.getElementById("questions");
-    if (!list) { return; }
+    if (!list || editing !== null) { return; }
     var items = Array.from(questions.values()).filter(function (q) { return q.status !== "hidden"; });
     items.sort(order);
     if (display) {
@@ -96,6 +99,7 @@
         tools.querySelector("[data-moderate=unanswered]").hidden = !q.answered;
       } else {
         tools.remove();
+        $("[data-edit-form]", li).remove();
       }
       return li;
     }));
@@ -124,7 +128,8 @@
     li.id = "chat-" + m.id;
     $("[data-author]", li).textContent = m.author;
     $("[data-text]", li).textContent = m.text;
-    if (!state.can_take_part) { $("[data-report]", li).remove(); }
+    if (m.mine) { myChat.add(m.id); }
+    if (!state.can_take_part || myChat.has(m.id)) { $("[data-report]", li).remove(); }
     if (state.can_moderate) { $("[data-delete]", li).hidden = false; } else { $("[data-delete]", li).remove(); }
     return li;
   }
@@ -393,9 +398,45 @@
     });
   }
 
+  /* A moderator corrects a question in place: a form instead of its text, saved as a "edit" moderation. */
+  function startEdit(item, id) {
+    var form = $("[data-edit-form]", item);
+    var field = $("[data-edit-text]", item);
+    editing = id;
+    field.id = "edit-" + id;
+    $("[data-edit-label]", item).htmlFor = field.id;
+    field.value = questions.get(id).text;
+    $("[data-text]", item).hidden = true;
+    $("[data-mod-tools]", item).hidden = true;
+    form.hidden = false;
+    field.focus();
+  }
+
+  function endEdit(id) {
+    editing = null;
+    renderQuestions();
+    var again = document.querySelector("#question-" + id + " [data-moderate=edit]");
+    if (again) { again.focus(); }
+  }
+
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && editing !== null && event.target.hasAttribute("data-edit-text")) {
+      endEdit(editing);
+    }
+  });
+
   root.addEventListener("submit", function (event) {
     var form = event.target;
     var what = form.dataset.liveForm;
+    if (form.hasAttribute("data-edit-form")) {
+      event.preventDefault();
+      var editId = editing;
+      var correction = new FormData();
+      correction.append("action", "edit");
+      correction.append("text", form.elements.text.value);
+      send("moderate", editId, correction).then(function () { endEdit(editId); }).catch(function () {});
+      return;
+    }
     if (form.classList.contains("poll")) {
       event.preventDefault();
       var pollId = Number(form.dataset.id);
@@ -410,7 +451,12 @@
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; }
-    send(what, undefined, new FormData(form)).then(function () {
+    send(what, undefined, new FormData(form)).then(function (data) {
+      if (what === "chat" && data.id) {
+        myChat.add(data.id);
+        var shown = document.querySelector("#chat-" + data.id + " [data-report]");
+        if (shown) { shown.remove(); }
+      }
       form.reset();
     }).catch(function () {}).finally(function () {
       if (button) { button.disabled = false; }
@@ -432,11 +478,12 @@
     } else if (button.dataset.moderate) {
       body.append("action", button.dataset.moderate);
       if (button.dataset.moderate === "edit") {
-        var text = window.prompt(button.dataset.prompt, questions.get(id).text);
-        if (text === null) { return; }
-        body.append("text", text);
+        startEdit(item, id);
+        return;
       }
       send("moderate", id, body).catch(function () {});
+    } else if (button.hasAttribute("data-edit-cancel")) {
+      endEdit(id);
     } else if (button.hasAttribute("data-report")) {
       var reason = window.prompt(button.dataset.prompt, "");
       if (reason === null) { return; }
@@ -449,6 +496,25 @@
       send("poll_status", id, body).catch(function () {});
     }
   });
+
+  /* The poll form shows four answers; "Add an answer" shows the next (without script all ten show). */
+  var extraRows = Array.from(root.querySelectorAll("[data-extra-answer]"));
+  var addAnswer = document.getElementById("add-answer");
+  function hideEmptyExtraRows() {
+    extraRows.forEach(function (row) {
+      row.hidden = Array.from(row.querySelectorAll("input")).every(function (input) { return !input.value; });
+    });
+    if (addAnswer) { addAnswer.hidden = !extraRows.some(function (row) { return row.hidden; }); }
+  }
+  if (addAnswer && extraRows.length) {
+    hideEmptyExtraRows();
+    addAnswer.addEventListener("click", function () {
+      var next = extraRows.find(function (row) { return row.hidden; });
+      if (next) { next.hidden = false; next.querySelector("input").focus(); }
+      addAnswer.hidden = !extraRows.some(function (row) { return row.hidden; });
+    });
+    addAnswer.closest("form").addEventListener("reset", function () { setTimeout(hideEmptyExtraRows, 0); });
+  }
 
   load(state);
   connect();
