@@ -580,8 +580,15 @@ class SocketConnection:
     def _sent(self, task: asyncio.Task) -> None:
         self.tasks.remove(task)
         self.busy = False
-        if task.cancelled() or task.exception() is not None:
-            return  # Closed (the client is gone), or the connection is ending
+        if task.cancelled():
+            return  # the connection is ending
+        exc = task.exception()
+        if exc is not None:
+            if not isinstance(exc, Closed):  # Closed: the client is gone, nothing to tell
+                log.error("live delivery failed", exc_info=exc)
+                self.closed = True
+                self.done.set()
+            return
         self.deliver()
 
     async def send_item(self, item) -> None:
