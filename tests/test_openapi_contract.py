@@ -22,7 +22,7 @@ from django.db import OperationalError, transaction
 
 from summit.accounts import services as accounts
 from summit.events.testing import make_event, make_staff
-from summit.live.models import ChatMessage, Poll, PollOption, Question, QuestionVote
+from summit.live.models import ChatMessage, Poll, PollOption, Question, QuestionVote, Stage
 from summit.live.testing import make_room
 from summit.program import services as program
 from summit.program.testing import make_forum, make_session
@@ -210,6 +210,15 @@ def world(settings):
 E = "/api/events/{slug}"
 
 
+def _with_video(session):
+    """The session with an uploaded video on its stage (its files are not needed to remove it)."""
+    make_room(session.event, session=session)
+    Stage.objects.filter(session=session).update(
+        video_file=f"live/{session.guid}/source-0", video_seconds=9.0
+    )
+    return session
+
+
 def calls(w) -> dict[tuple[str, str], callable]:
     """For each operation, a function that makes a successful call (creating what it needs each time)."""
     wic = {"slug": "wic"}
@@ -326,6 +335,9 @@ def calls(w) -> dict[tuple[str, str], callable]:
                 "stream_kind": "hls",
                 "stream_url": "https://cdn.example.org/live.m3u8",
             },
+        ),
+        ("delete", E + "/sessions/{session_id}/stage/video"): lambda: Call(
+            "delete", E + "/sessions/{session_id}/stage/video", at(session_id=_with_video(w["session"]()).pk)
         ),
         ("post", E + "/sessions/{session_id}/cancel"): lambda: Call(
             "post",
@@ -533,6 +545,9 @@ def bad_input(call: Call) -> Call:
         "/sessions/{session_id}/bookings": {"status": "nope"},
         "/bookings/{booking_id}": {"reason": "x" * 2001},
     }
+    if call.path.endswith("/stage/video"):  # nothing uploaded: nothing to remove
+        Stage.objects.filter(session_id=call.params["session_id"]).update(video_file="")
+        return Call(call.method, call.path, call.params, call.token, status=422)
     if call.form is not None:
         return Call(call.method, call.path, call.params, form={}, status=422)
     if call.body is not None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from summit.events.testing import make_event, make_staff
 from summit.live import streams
@@ -261,6 +262,14 @@ def test_the_player_and_the_settings_page_pass_the_policy(new_page, broadcast, l
     watch.visit(f"/events/{session.event.slug}/manage/program/sessions/{session.pk}/live/")
     assert "Ready to broadcast" in staff.content()
     assert_no_serious_axe(staff)
+    # Only the fields of the chosen stream show: a broadcast's video, not a stream's address.
+    expect(staff.locator("#id_video_url")).to_be_visible()
+    expect(staff.locator("#id_stream_url")).to_be_hidden()
+    expect(staff.locator("#id_embed_url")).to_be_hidden()
+    staff.locator("input[name=stream_kind][value=hls]").check()
+    expect(staff.locator("#id_stream_url")).to_be_visible()
+    expect(staff.locator("#id_video_url")).to_be_hidden()
+    expect(staff.locator("#remove-video button")).to_be_visible()
     watch.assert_clean("live settings")
 
 

@@ -110,3 +110,17 @@ def update_stage(request: HttpRequest, slug: str, session_id: int, payload: Stag
             fields[name] = ""
     streams.save_stage(session=session, actor=request.auth.user, **fields)
     return _out(session, event)
+
+
+@router.delete(
+    "{slug}/sessions/{int:session_id}/stage/video",
+    response={200: StageOut, **errors(404, 409, 422)},
+    summary="Remove a session's uploaded video (organizers)",
+)
+def remove_stage_video(request: HttpRequest, slug: str, session_id: int):
+    """Its files are deleted. No uploaded video (``no_video``), or a scheduled broadcast without another
+    video address (``video_in_use``) → 422."""
+    event = token_event(request, slug, organizer=True)
+    session = program_services.get_session(event, session_id)
+    streams.remove_video(session=session, actor=request.auth.user)
+    return _out(session, event)

@@ -8,4 +8,5 @@ app_name = "live_stream"
 urlpatterns = [
     path("sessions/<int:pk>/live/media/<str:token>/<path:path>", views.media, name="media"),
     path("manage/program/sessions/<int:pk>/live/", views.stage_settings, name="settings"),
+    path("manage/program/sessions/<int:pk>/live/video/remove/", views.remove_video, name="remove_video"),
 ]

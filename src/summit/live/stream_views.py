@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from summit.core.errors import SummitError
 from summit.core.middleware import large_upload
@@ -244,3 +244,20 @@ def stage_settings(request, slug, pk):
         },
         status=422 if form.errors else 200,
     )
+
+
+@require_POST
+def remove_video(request, slug, pk):
+    """The settings page's "Remove the video" (organizers; 404 for anyone else)."""
+    event = get_event(slug)
+    roles.require(roles.is_organizer(request.user, event))
+    session = _session(event, pk)
+    try:
+        streams.remove_video(session=session, actor=request.user)
+    except SummitError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The uploaded video has been removed."))
+    return redirect("live_stream:settings", slug=event.slug, pk=session.pk)

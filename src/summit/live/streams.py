@@ -378,6 +378,35 @@ def attach_video(*, session: Session, actor, upload, **fields) -> Stage:
     return save_stage(session=session, actor=actor, video=upload, **fields)
 
 
+def remove_video(*, session: Session, actor) -> Stage:
+    """Remove the session's uploaded video: the stage forgets it and its files (the source and every
+    package) are deleted once that is committed. Refused while a scheduled broadcast has no other video
+    (its address), and when there is none. Records ``stage.video_removed``."""
+    with write_transaction():
+        stage = Stage.objects.select_for_update().get(pk=stage_of(session).pk)
+        if not stage.video_file:
+            raise ValidationFailed(_("There is no uploaded video."), code="no_video", field="video")
+        if stage.stream_kind == Stage.BROADCAST and not stage.video_url:
+            raise ValidationFailed(
+                _(
+                    "The broadcast plays this video: enter another video address or choose another stream first."
+                ),
+                code="video_in_use",
+                field="video",
+            )
+        removed = os.path.basename(stage.video_file)
+        stage.video_file = ""
+        stage.video_hls = ""  # a package job still running finds the stage no longer names its source
+        stage.video_seconds = None
+        stage.save()
+        audit.record(
+            actor=actor, action="stage.video_removed", obj=stage, event=session.event, data={"video": removed}
+        )
+        transaction.on_commit(lambda: remove_old_media(session, keep=()))
+    session._live_stage = stage
+    return stage
+
+
 def _plain(value):
     if isinstance(value, datetime):
         return value.isoformat()

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -334,3 +335,36 @@ def test_api_is_for_organizers(client, event, categories, session):
     raw = accounts.create_api_token(event=event, user=delegate.user, name="phone")[1]
     answer = client.get(api_url(session), HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert answer.status_code in (403, 404)
+
+
+def test_organizers_remove_an_uploaded_video_after_a_question(
+    organizer_client, session, video, event, categories, officer
+):
+    organizer_client.post(settings_url(session), {**form(), "video": upload_of(video)})
+    page = organizer_client.get(settings_url(session)).content.decode()
+    assert 'id="remove-video"' in page and "data-confirm" in page
+    remove = settings_url(session) + "video/remove/"
+    assert Client().post(remove).status_code in (302, 404)
+    for user in (make_delegate(event, categories["company"]).user, officer):
+        someone = Client()
+        someone.force_login(user)
+        assert someone.post(remove).status_code == 404  # nobody else, and nothing removed
+    assert Stage.objects.get(session=session).video_file
+    assert organizer_client.get(remove).status_code == 405
+    answer = organizer_client.post(remove, follow=True)
+    assert "The uploaded video has been removed." in answer.content.decode()
+    assert Stage.objects.get(session=session).video_file == ""
+    answer = organizer_client.post(remove, follow=True)  # again: nothing to remove, said on the page
+    assert "There is no uploaded video." in answer.content.decode()
+
+
+def test_api_removes_the_uploaded_video(client, session, token, video, organizer):
+    from summit.live import streams
+
+    streams.attach_video(session=session, actor=organizer, upload=upload_of(video))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    answer = client.delete(api_url(session) + "/video", **auth)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["video_uploaded"] is False and answer.json()["video_ready"] is False
+    answer = client.delete(api_url(session) + "/video", **auth)
+    assert answer.status_code == 422 and answer.json()["code"] == "no_video"

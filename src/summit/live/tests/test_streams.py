@@ -274,3 +274,39 @@ def test_text_subtitles_become_webvtt_renditions(session, organizer, tmp_path):
     mapping = re.match(r"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:00:00:00.000\n", vtt)
     assert mapping and int(mapping.group(1)) > 0  # where the video's segments start
     assert re.search(r"(00:)?00:01.000 --> (00:)?00:01.900\neng 1", vtt)
+
+
+def test_an_uploaded_video_is_removed_with_its_files(
+    session, organizer, video, django_capture_on_commit_callbacks
+):
+    streams.attach_video(session=session, actor=organizer, upload=upload_of(video))
+    stored = fresh(session)
+    assert private_storage().exists(stored.video_file) and private_storage().exists(stored.video_hls)
+    with django_capture_on_commit_callbacks(execute=True):
+        streams.remove_video(session=session, actor=organizer)
+    after = fresh(session)
+    assert (after.video_file, after.video_hls, after.video_seconds) == ("", "", None)
+    assert not private_storage().exists(stored.video_file)
+    assert not private_storage().exists(stored.video_hls)
+    entry = AuditEntry.objects.get(action="stage.video_removed")
+    assert entry.data == {"video": stored.video_file.rsplit("/", 1)[1]}
+    with pytest.raises(ValidationFailed) as none_left:
+        streams.remove_video(session=session, actor=organizer)
+    assert none_left.value.code == "no_video"
+
+
+def test_the_video_of_a_scheduled_broadcast_stays_until_it_has_another(session, organizer, video):
+    streams.attach_video(
+        session=session,
+        actor=organizer,
+        upload=upload_of(video),
+        stream_kind="broadcast",
+        broadcast_start=timezone.now(),
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        streams.remove_video(session=session, actor=organizer)
+    assert (refused.value.code, refused.value.field) == ("video_in_use", "video")
+    assert fresh(session).video_hls  # nothing lost
+    streams.save_stage(session=session, actor=organizer, video_url="https://cdn.example.org/talk.mp4")
+    streams.remove_video(session=session, actor=organizer)
+    assert fresh(session).video_file == ""

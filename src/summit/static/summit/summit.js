@@ -16,6 +16,25 @@
     });
   }
 
+  /* <div data-shown-when="stream_kind:hls embed">: shown only while the form's stream_kind choice is one of
+     those values (every part shows without script). */
+  function shownWhen() {
+    document.querySelectorAll("[data-shown-when]").forEach(function (part) {
+      var rule = part.dataset.shownWhen.split(":");
+      var form = part.closest("form");
+      var values = rule[1].split(" ");
+      if (!form) { return; }
+      function update() {
+        var chosen = form.querySelector("input[name='" + rule[0] + "']:checked");
+        part.hidden = !chosen || values.indexOf(chosen.value) < 0;
+      }
+      form.querySelectorAll("input[name='" + rule[0] + "']").forEach(function (input) {
+        input.addEventListener("change", update);
+      });
+      update();
+    });
+  }
+
   /* <input type="checkbox" data-select-all="#table input[name=ids]">: tick or untick them all. */
   function selectAll() {
     document.querySelectorAll("[data-select-all]").forEach(function (box) {
@@ -165,6 +184,7 @@
 
   function start() {
     confirmForms();
+    shownWhen();
     selectAll();
     selectOnFocus();
     copyButtons();
