@@ -50,6 +50,15 @@ def require(allowed: bool, *, hide: bool = True) -> None:
         raise NotFound() if hide else Forbidden()
 
 
+def organizer_event(request, slug: str) -> Event:
+    """The event ``slug`` for a page only its organizers may open; 404 for anyone else (see ``require``)."""
+    from summit.events.services import get_event
+
+    event = get_event(slug)
+    require(is_organizer(request.user, event))
+    return event
+
+
 def staff_events(user):
     if getattr(user, "is_superuser", False):
         return Event.objects.all()

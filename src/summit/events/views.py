@@ -48,8 +48,7 @@ def event_home(request, slug):
 @require_http_methods(["GET", "POST"])
 def security(request, slug):
     """Back office, organizers only: whether the event's staff must use a second factor."""
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
+    event = roles.organizer_event(request, slug)
     if request.method == "POST":
         required = request.POST.get("staff_two_factor") == "on"
         set_staff_two_factor(event=event, required=required, actor=request.user)

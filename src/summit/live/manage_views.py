@@ -12,21 +12,14 @@ from django.views.decorators.http import require_safe
 
 from summit.core.tables import csv_response, xlsx_response
 from summit.events import roles
-from summit.events.services import get_event
 from summit.live import attendance, exports
 from summit.live.models import Question, Stage
 from summit.program.models import Session
 
 
-def _organizer_event(request, slug):
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
-    return event
-
-
 @require_safe
 def overview(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     sessions = (
         Session.objects.filter(event=event)
         .select_related("forum", "stage")
@@ -59,7 +52,7 @@ def _filename(event, what: str, fmt: str) -> str:
 
 @require_safe
 def export(request, slug, pk, kind, fmt):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = Session.objects.filter(event=event, pk=pk).first()
     if session is None or kind not in exports.TABLES:
         raise Http404
@@ -71,11 +64,11 @@ def export(request, slug, pk, kind, fmt):
 
 @require_safe
 def attendance_csv(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return csv_response(attendance.attendance_csv(event), _filename(event, "live-attendance", "csv"))
 
 
 @require_safe
 def attendance_xlsx(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return xlsx_response(attendance.attendance_xlsx(event), _filename(event, "live-attendance", "xlsx"))

@@ -204,8 +204,7 @@ class StageForm(ServiceErrorsMixin, forms.Form):
 @large_upload("MAX_VIDEO_BYTES")
 @require_http_methods(["GET", "POST"])
 def stage_settings(request, slug, pk):
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
+    event = roles.organizer_event(request, slug)
     session = _session(event, pk)
     stage = stage_of(session)
     if request.method == "POST":
@@ -249,8 +248,7 @@ def stage_settings(request, slug, pk):
 @require_POST
 def remove_video(request, slug, pk):
     """The settings page's "Remove the video" (organizers; 404 for anyone else)."""
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
+    event = roles.organizer_event(request, slug)
     session = _session(event, pk)
     try:
         streams.remove_video(session=session, actor=request.user)

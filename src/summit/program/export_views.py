@@ -93,30 +93,24 @@ def agenda_ics(request, slug, token):
 # --- organizer downloads ------------------------------------------------------------------------------------
 
 
-def _organizer_event(request, slug):
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
-    return event
-
-
 def _stamp(event) -> str:
     return timezone.localtime(timezone.now(), event.tz).strftime("%Y%m%d-%H%M")
 
 
 @require_safe
 def sessions_csv(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return csv_response(exports.sessions_csv(event), f"{event.slug}-sessions-{_stamp(event)}.csv")
 
 
 @require_safe
 def sessions_xlsx(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return xlsx_response(exports.sessions_xlsx(event), f"{event.slug}-sessions-{_stamp(event)}.xlsx")
 
 
 def _session(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return event, services.get_session(event, pk)
 
 

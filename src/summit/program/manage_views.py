@@ -42,13 +42,6 @@ def _viewer_event(request, slug):
     return event
 
 
-def _organizer_event(request, slug):
-    """Organizers only: everything that changes the program or a booking."""
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
-    return event
-
-
 def _context(request, event, page: str, **extra) -> dict:
     return {
         "event": event,
@@ -248,7 +241,7 @@ def session_people(request, slug, pk):
 
 @require_POST
 def remove_booking(request, slug, pk, booking_pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     booking = _get(Booking.objects.filter(session=session).select_related("participant"), booking_pk)
     target = reverse("program_manage:session", args=[event.slug, session.pk])
@@ -321,7 +314,7 @@ def _session_page(request, event, *, form, session=None, talk_forms=None, new_ta
 
 @require_http_methods(["GET", "POST"])
 def session_create(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     if request.method == "POST":
         form = SessionForm(request.POST, event=event)
         if form.is_valid():
@@ -345,7 +338,7 @@ def session_create(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def session_edit(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     if request.method == "POST":
         form = SessionForm(request.POST, event=event, session=session)
@@ -371,7 +364,7 @@ def session_edit(request, slug, pk):
 
 @require_POST
 def session_cancel(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     cancel_form = CancelSessionForm(request.POST, prefix="cancel")
     if cancel_form.is_valid():
@@ -405,7 +398,7 @@ def _talk_target(event, session) -> str:
 
 @require_POST
 def talk_create(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     form = TalkForm(request.POST, event=event, prefix="new-talk")
     if form.is_valid():
@@ -428,7 +421,7 @@ def talk_create(request, slug, pk):
 
 @require_POST
 def talk_edit(request, slug, pk, talk_pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     talk = _get(Talk.objects.filter(session=session), talk_pk)
     form = TalkForm(request.POST, event=event, talk=talk, prefix=f"talk-{talk.pk}")
@@ -457,7 +450,7 @@ def talk_edit(request, slug, pk, talk_pk):
 
 @require_POST
 def talk_delete(request, slug, pk, talk_pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     talk = _get(Talk.objects.filter(session=session).select_related("session__event"), talk_pk)
     title = talk.tr_title
@@ -472,7 +465,7 @@ def talk_delete(request, slug, pk, talk_pk):
 
 @require_POST
 def talk_move(request, slug, pk, talk_pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     session = services.get_session(event, pk)
     talk = _get(Talk.objects.filter(session=session), talk_pk)
     try:
@@ -486,7 +479,7 @@ def talk_move(request, slug, pk, talk_pk):
 
 
 def forum_list(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     forums = (
         Forum.objects.filter(event=event)
         .select_related("room", "host_organization")
@@ -538,7 +531,7 @@ def _save_forum(request, event, form, forum=None):
 
 @require_http_methods(["GET", "POST"])
 def forum_create(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     form = ForumForm(_post(request), event=event)
     if request.method == "POST" and form.is_valid():
         forum = _save_forum(request, event, form)
@@ -550,7 +543,7 @@ def forum_create(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def forum_edit(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     forum = _get(Forum.objects.filter(event=event), pk)
     form = ForumForm(_post(request), event=event, forum=forum)
     if request.method == "POST" and form.is_valid():
@@ -572,7 +565,7 @@ def _sort_key(text: str) -> str:
 
 
 def speaker_list(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     query = (request.GET.get("q") or "").strip()[:100]
     queryset = Speaker.objects.filter(event=event)
     if query:
@@ -613,7 +606,7 @@ def _save_speaker(request, event, form, speaker=None):
 
 @require_http_methods(["GET", "POST"])
 def speaker_create(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     form = SpeakerForm(_post(request), _files(request), event=event)
     if request.method == "POST" and form.is_valid():
         speaker = _save_speaker(request, event, form)
@@ -625,7 +618,7 @@ def speaker_create(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def speaker_edit(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     speaker = _get(Speaker.objects.filter(event=event).select_related("participant"), pk)
     form = SpeakerForm(_post(request), _files(request), event=event, speaker=speaker)
     if request.method == "POST" and form.is_valid():
@@ -642,7 +635,7 @@ def speaker_edit(request, slug, pk):
 
 @require_GET
 def participant_search(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     query = (request.GET.get("q") or "").strip()[:100]
     results = []
     if query:

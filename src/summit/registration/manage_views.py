@@ -266,15 +266,9 @@ def export_xlsx(request, slug):
 # --- API tokens --------------------------------------------------------------------------------------------
 
 
-def _organizer_event(request, slug):
-    event = get_event(slug)
-    roles.require(roles.is_organizer(request.user, event))
-    return event
-
-
 @require_http_methods(["GET", "POST"])
 def tokens(request, slug):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return token_pages.token_page(
         request, event, template="registration/manage/tokens.html", context=_context(request, event, "tokens")
     )
@@ -282,7 +276,7 @@ def tokens(request, slug):
 
 @require_POST
 def revoke_token(request, slug, pk):
-    event = _organizer_event(request, slug)
+    event = roles.organizer_event(request, slug)
     return token_pages.revoke(request, event, pk, back="manage:tokens")
 
 

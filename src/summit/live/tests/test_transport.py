@@ -288,6 +288,43 @@ def test_a_slow_client_is_evicted_and_resumes(monkeypatch, event, categories, se
     assert got + [f["data"]["n"] for f in resumed] == list(range(10))  # the history has the rest
 
 
+def test_a_send_that_waits_keeps_the_order_and_the_others_go_on(monkeypatch, hub, event, categories, session):
+    """Messages are written inside the fan-out; one connection's send that has to wait (a full socket
+    buffer) holds back only that connection's next messages, which follow in order once it is done."""
+    cookie = cookie_of(approved(event, categories).user)
+    topic = f"session:{session.pk}"
+    original = transport.SocketConnection.send_text
+    held = {}
+
+    async def stalled_send(self, text):
+        if '"n":0' in text and self.peer.participant is None and "gate" in held:
+            await held["gate"].wait()  # the anonymous viewer's socket is full for a moment
+        await original(self, text)
+
+    monkeypatch.setattr(transport.SocketConnection, "send_text", stalled_send)
+    Stage.objects.filter(session=session).update(access=Stage.PUBLIC)
+
+    async def main():
+        async with serving() as address:
+            async with (
+                opening(address, session.pk, cookie=cookie) as fast,
+                opening(address, session.pk, origin=None) as slow,
+            ):
+                await hello(fast)
+                await hello(slow)
+                await asyncio.sleep(1.2)  # the viewer count of the joins goes out first
+                held["gate"] = asyncio.Event()
+                for i in range(5):
+                    await hub.publish(topic, {"n": i})
+                quick = [m["data"]["n"] for m in await recv_messages(fast, 5)]
+                held["gate"].set()
+                late = [m["data"]["n"] for m in await recv_messages(slow, 5)]
+                return quick, late
+
+    quick, late = run(main())
+    assert quick == late == [0, 1, 2, 3, 4]
+
+
 def test_other_connections_do_not_wait_for_a_slow_one(monkeypatch, event, categories, session):
     """A client that reads nothing: the others keep receiving, and it is evicted."""
     fresh = live.LocalHub(max_queue=8)
