@@ -11,7 +11,8 @@ with the ORM). The chat's rate limit is switched off for the server (``SUMMIT_RA
 For each N (default 1,000, 5,000 and 10,000):
   summit   N anonymous WebSocket subscribers of the session (``/live/sessions/<id>/socket``, hello, then
            message frames); one chat message a second for ``--seconds`` posted through the REST API
-           (``POST /api/events/<slug>/sessions/<id>/chat`` with the participant's token), the send time
+           (``POST /api/events/<slug>/sessions/<id>/chat`` with the participant's token, over kept-alive
+           HTTP connections, as a browser posts), the send time
            written into the message's text, so each subscriber computes the delivery latency (one clock:
            everything runs on this machine). Halfway through, 10 % of the subscribers close their socket
            and, a moment later (while messages go on), reconnect with ``hello`` and the last sequence
@@ -47,6 +48,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -519,7 +521,9 @@ def run_bare(args, data: dict, n: int) -> Result:
 
 
 class SummitPublisher:
-    """Posts chat messages through Summit's REST API (one connection per message)."""
+    """Posts chat messages through Summit's REST API over kept-alive HTTP/1.1 connections, as a browser
+    does (and as the bare publisher keeps its WebSocket): one connection per message in flight, reused
+    for the next message once answered."""
 
     ordered = False
 
@@ -527,6 +531,7 @@ class SummitPublisher:
         self.port = port
         self.path = f"/api/events/{SLUG}/sessions/{data['session']}/chat"
         self.token = data["token"]
+        self.idle: list = []
 
     async def open(self) -> None:
         pass
@@ -534,21 +539,44 @@ class SummitPublisher:
     async def send(self, text: str) -> tuple[bool, str]:
         body = json.dumps({"text": text}).encode()
         request = (
-            f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n"
+            f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
             f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        reused = bool(self.idle)
+        reader, writer = self.idle.pop() if reused else await asyncio.open_connection("127.0.0.1", self.port)
         try:
             writer.write(request)
-            answer = await reader.read()
-        finally:
+            head, answer = await self._answer(reader)
+        except (OSError, asyncio.IncompleteReadError) as exc:
             writer.close()
-        status = answer[9:12]
-        return status == b"201", answer[:300].decode(errors="replace")
+            if reused:  # the server closed the idle connection: once more on a new one
+                return await self.send(text)
+            raise OSError(f"no answer: {exc!r}") from exc
+        if b"connection: close" in head.lower():
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return head[9:12] == b"201", (head + answer)[:300].decode(errors="replace")
+
+    @staticmethod
+    async def _answer(reader) -> tuple[bytes, bytes]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lower = head.lower()
+        if b"transfer-encoding: chunked" in lower:
+            body = b""
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                body += await reader.readexactly(size + 2)
+                if size == 0:
+                    return head, body
+        found = re.search(rb"content-length: *(\d+)", lower)
+        return head, await reader.readexactly(int(found.group(1))) if found else b""
 
     async def close(self) -> None:
-        pass
+        for _reader, writer in self.idle:
+            writer.close()
+        self.idle.clear()
 
 
 class BarePublisher:

@@ -149,6 +149,21 @@ def test_ask_approve_upvote_and_resume_across_two_people_and_the_room_display(as
     expect(question(m, corrected).locator(".question-text")).to_have_text(corrected)
     assert Question.objects.get(text=corrected).author == ann
 
+    # A question's moderation buttons are one Tab stop; the arrow keys, Home and End move between them.
+    seed = question(m, "Seed question")
+    seed.locator("[data-vote]").focus()
+    m.keyboard.press("Tab")
+    expect(seed.get_by_role("button", name="Unpin")).to_be_focused()
+    m.keyboard.press("ArrowRight")
+    expect(seed.get_by_role("button", name="Mark answered")).to_be_focused()
+    m.keyboard.press("End")
+    expect(seed.get_by_role("button", name="Hide")).to_be_focused()
+    m.keyboard.press("Home")
+    expect(seed.get_by_role("button", name="Unpin")).to_be_focused()
+    m.keyboard.press("Tab")
+    expect(question(m, corrected).locator("[data-vote]")).to_be_focused()
+    expect(m.get_by_role("toolbar", name=re.compile("Moderate the question: Seed question"))).to_have_count(1)
+
 
 def test_a_moderator_prepares_a_poll_of_six_answers_with_the_keyboard(asgi_site):
     event = make_event("wic")

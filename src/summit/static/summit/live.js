@@ -51,6 +51,38 @@
 
   var editing = null; // the question a moderator is correcting: the list waits until they save or cancel
 
+  /* A question's moderation buttons are one toolbar: one Tab stop, the arrow keys (and Home, End) move
+     between its buttons (the WAI-ARIA toolbar pattern), so a long list is quick to cross by keyboard. */
+  function toolButtons(toolbar) {
+    return Array.from(toolbar.querySelectorAll("button")).filter(function (b) { return !b.hidden; });
+  }
+
+  function rove(toolbar, current) {
+    var buttons = toolButtons(toolbar);
+    if (!current || buttons.indexOf(current) < 0) { current = buttons[0]; }
+    buttons.forEach(function (b) { b.tabIndex = b === current ? 0 : -1; });
+  }
+
+  root.addEventListener("keydown", function (event) {
+    var toolbar = event.target.closest && event.target.closest("[role=toolbar]");
+    if (!toolbar || !root.contains(toolbar)) { return; }
+    var buttons = toolButtons(toolbar);
+    var at = buttons.indexOf(event.target);
+    var next = {
+      ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1,
+    }[event.key];
+    if (next === undefined || at < 0) { return; }
+    event.preventDefault();
+    var target = buttons[(next + buttons.length) % buttons.length];
+    rove(toolbar, target);
+    target.focus();
+  });
+
+  root.addEventListener("focusin", function (event) {
+    var toolbar = event.target.closest && event.target.closest("[role=toolbar]");
+    if (toolbar && event.target.tagName === "BUTTON") { rove(toolbar, event.target); }
+  });
+
   function renderQuestions() {
     var list = document.getElementById("questions");
     if (!list || editing !== null) { return; }
@@ -97,6 +129,8 @@
         tools.querySelector("[data-moderate=unpin]").hidden = !q.pinned;
         tools.querySelector("[data-moderate=answered]").hidden = q.answered;
         tools.querySelector("[data-moderate=unanswered]").hidden = !q.answered;
+        tools.setAttribute("aria-label", tools.dataset.toolsLabel + ": " + q.text.slice(0, 80));
+        rove(tools, null);
       } else {
         tools.remove();
         $("[data-edit-form]", li).remove();
@@ -107,7 +141,10 @@
     if (empty) { empty.hidden = items.length > 0; }
     if (focusKey) {
       var again = list.querySelector("li[data-id='" + focusKey[0] + "'] " + (focusKey[1] === "vote" ? "[data-vote]" : "[data-moderate='" + focusKey[1] + "']"));
-      if (again && !again.hidden) { again.focus(); }
+      if (again && !again.hidden) {
+        if (again.closest("[role=toolbar]")) { rove(again.closest("[role=toolbar]"), again); }
+        again.focus();
+      }
     }
   }
 
