@@ -76,6 +76,7 @@ from urllib.parse import parse_qs, urlparse
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
+from websockets.protocol import State
 
 from summit.core import live
 from summit.core.aio import run_eagerly
@@ -85,6 +86,7 @@ log = logging.getLogger(__name__)
 
 PATH = re.compile(r"^/live/sessions/(?P<session>[0-9]{1,18})/(?P<kind>socket|events)/?$")
 MAX_FRAME = 4096
+WS_OPEN = State.OPEN
 MAX_BAD_FRAMES = 10
 HELLO_SECONDS = 30
 
@@ -118,18 +120,87 @@ class FrameCache:
         self._cache: collections.OrderedDict = collections.OrderedDict()
 
     def get(self, msg: Message) -> tuple[str, bytes]:
+        hit = self._entry(msg)
+        return hit[1], hit[2]
+
+    def wire(self, msg: Message) -> bytes:
+        """The whole WebSocket frame (a server's frames are not masked: the same bytes for everyone)."""
+        return self._entry(msg)[3]
+
+    def _entry(self, msg: Message) -> tuple:
         key = (msg.topic, msg.seq)
         hit = self._cache.get(key)
         if hit is not None and (hit[0] is msg.data or hit[0] == msg.data):
-            return hit[1], hit[2]
+            return hit
         # The payload's JSON goes in as it was published: never decoded and encoded again.
         text = f'{{"type":"message","topic":{_dumps(msg.topic)},"seq":{msg.seq},"data":{msg.data.decode()}}}'
-        sse = b"data: " + text.encode() + b"\n"
-        self._cache[key] = (msg.data, text, sse)
+        payload = text.encode()
+        sse = b"data: " + payload + b"\n"
+        hit = self._cache[key] = (msg.data, text, sse, _text_frame(payload))
         if len(self._cache) > self.size:
             self._cache.popitem(last=False)
         self.built += 1
-        return text, sse
+        return hit
+
+
+def _text_frame(payload: bytes) -> bytes:
+    """An unfragmented, unmasked, uncompressed text frame (RFC 6455 §5.2)."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x81, n))
+    elif n < 65536:
+        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return head + payload
+
+
+class DirectWriter:
+    """Writes a message's frame straight to the socket of a uvicorn WebSocket, the way
+    ``websockets.broadcast`` writes to its connections, instead of going through the ASGI ``send`` (which
+    frames and encodes the text again for each connection). Only for a connection uvicorn serves with its
+    ``websockets-sansio`` protocol, without compression; and only while the connection is open, not
+    closing and its buffer has room: otherwise the ASGI ``send`` is used. ``of(send)`` gives None for any
+    other server, so the transport stays a plain ASGI application."""
+
+    __slots__ = ("protocol",)
+
+    def __init__(self, protocol):
+        self.protocol = protocol
+
+    @classmethod
+    def of(cls, send) -> DirectWriter | None:
+        protocol = getattr(send, "__self__", None)
+        if type(protocol).__name__ != "WebSocketsSansIOProtocol":
+            return None
+        try:
+            from websockets.server import ServerProtocol
+
+            conn = protocol.conn
+            ok = (
+                isinstance(conn, ServerProtocol)
+                and not conn.extensions
+                and isinstance(protocol.writable, asyncio.Event)
+                and hasattr(protocol, "close_sent")
+                and hasattr(protocol, "disconnected")
+            )
+        except (AttributeError, ImportError):
+            return None
+        return cls(protocol) if ok else None
+
+    def write(self, frame: bytes) -> bool:
+        """Write ``frame`` now if the connection can take it; False: use the ASGI ``send``."""
+        protocol = self.protocol
+        if (
+            protocol.close_sent
+            or protocol.disconnected
+            or not protocol.writable.is_set()
+            or protocol.conn.state is not WS_OPEN
+            or protocol.transport.is_closing()
+        ):
+            return False
+        protocol.transport.write(frame)
+        return True
 
 
 frames = FrameCache()
@@ -432,6 +503,7 @@ class SocketConnection:
     hello: bool = False
     closed: bool = False
     busy: bool = False  # delivering, or a send of a delivery is waiting
+    direct: DirectWriter | None = None  # see DirectWriter
     done: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -560,6 +632,14 @@ class SocketConnection:
                         self.closed = True
                         self.done.set()
                     return
+                direct = self.direct
+                if (
+                    direct is not None
+                    and type(item) is Message
+                    and not self.lock.locked()
+                    and direct.write(frames.wire(item))
+                ):
+                    continue
                 try:
                     task = run_eagerly(self.send_item(item))
                 except Closed:
@@ -650,7 +730,7 @@ async def websocket_endpoint(scope, receive, send, session_id: int) -> None:
         await send({"type": "websocket.close", "code": refused.close_code})
         return
     await send({"type": "websocket.accept"})
-    await SocketConnection(send, receive, peer, live.get_hub()).run()
+    await SocketConnection(send, receive, peer, live.get_hub(), direct=DirectWriter.of(send)).run()
 
 
 # --- Server-Sent Events -----------------------------------------------------------------------------------

@@ -325,6 +325,42 @@ def test_a_send_that_waits_keeps_the_order_and_the_others_go_on(monkeypatch, hub
     assert quick == late == [0, 1, 2, 3, 4]
 
 
+def test_uncompressed_connections_get_the_frame_written_directly(monkeypatch, hub, session):
+    """A connection without compression gets each message's frame, built once, written straight to its
+    socket; a compressed one (browsers ask for it) goes through the ASGI send. Both get the same
+    messages, in order."""
+    Stage.objects.filter(session=session).update(access=Stage.PUBLIC)
+    topic = f"session:{session.pk}"
+    written = []
+    real = transport.DirectWriter.write
+
+    def counted(self, frame):
+        done = real(self, frame)
+        written.append(done)
+        return done
+
+    monkeypatch.setattr(transport.DirectWriter, "write", counted)
+
+    async def main():
+        async with serving() as address:
+            async with (
+                opening(address, session.pk, origin=None, compression=None) as plain,
+                opening(address, session.pk, origin=None) as deflated,
+            ):
+                await hello(plain)
+                await hello(deflated)
+                await asyncio.sleep(1.2)  # the viewer count of the joins goes out first
+                written.clear()
+                for i in range(3):
+                    await hub.publish(topic, {"n": i, "text": "中文 ✓"})
+                got = [[m["data"] for m in await recv_messages(ws, 3)] for ws in (plain, deflated)]
+                return got
+
+    plain, deflated = run(main())
+    assert plain == deflated == [{"n": i, "text": "中文 ✓"} for i in range(3)]
+    assert written == [True, True, True]  # the plain connection's three; none for the compressed one
+
+
 def test_other_connections_do_not_wait_for_a_slow_one(monkeypatch, event, categories, session):
     """A client that reads nothing: the others keep receiving, and it is evicted."""
     fresh = live.LocalHub(max_queue=8)
