@@ -28,7 +28,7 @@ run: install
 	$(BIN)/summit demo --if-empty
 	@echo ""
 	@echo "Summit is serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs)"
-	$(BIN)/uvicorn summit.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-max-size 65536
+	$(BIN)/uvicorn summit.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-max-size 65536 --ws-per-message-deflate false
 
 # Production serving (docs/operations.md): gunicorn sync workers, settings in src/summit/gunicorn.conf.py.
 serve: install

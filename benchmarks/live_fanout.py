@@ -341,6 +341,8 @@ def start_uvicorn(env: dict, port: int, log_path: Path, profile: Path | None = N
         "--no-access-log",
         "--backlog",
         "4096",
+        "--ws-per-message-deflate",
+        "false",
     ]
     log = log_path.open("ab")
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -148,6 +148,7 @@ def wait_for(url: str, proc, log: Path, timeout: float = 60) -> None:
 def uvicorn(port: int, env, tmp_path, name: str):
     log = tmp_path / f"{name}.log"
     args = [str(BIN / "uvicorn"), "summit.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--ws-per-message-deflate", "false"]  # as docs/operations.md serves it
     return process([*args, "--no-access-log"], env, log, cwd=tmp_path), log
 
 

@@ -145,7 +145,10 @@ def asgi_site(chromium, transactional_db, settings, monkeypatch):
     # lifespan starts the transport's attendance heartbeat, as in ``make run``.
     app = ASGIStaticFilesHandler(application)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+        # As ``make run`` serves: no per-message compression (the transport writes each frame directly).
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", ws_per_message_deflate=False
+        )
     )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="asgi-site", daemon=True)
     thread.start()
