@@ -31,6 +31,17 @@ def video(tmp_path_factory):
     return make_video(tmp_path_factory.mktemp("video") / "talk.mp4", seconds=6)
 
 
+def scheduled_broadcast(session, organizer, video):
+    """``video`` uploaded for a broadcast starting now."""
+    return streams.attach_video(
+        session=session,
+        actor=organizer,
+        upload=upload_of(video),
+        stream_kind="broadcast",
+        broadcast_start=timezone.now(),
+    )
+
+
 def fresh(session):
     return Stage.objects.get(session=session)
 
@@ -165,13 +176,7 @@ def test_a_video_over_the_limit_is_refused(session, organizer, video, settings):
 
 
 def test_an_uploaded_video_is_packaged_with_every_audio_language(session, organizer, video):
-    stage = streams.attach_video(
-        session=session,
-        actor=organizer,
-        upload=upload_of(video),
-        stream_kind="broadcast",
-        broadcast_start=timezone.now(),
-    )
+    stage = scheduled_broadcast(session, organizer, video)
     job = Job.objects.get(pk=stage.package_job_id)
     assert job.kind == "live.package_video" and job.state == Job.SUCCEEDED, job.error
     assert job.progress_done == job.progress_total == 6
@@ -219,13 +224,7 @@ def test_a_package_of_a_replaced_upload_is_not_used(session, organizer, video, m
 
 
 def test_playback_of_a_packaged_video_is_a_signed_address(session, organizer, video):
-    streams.attach_video(
-        session=session,
-        actor=organizer,
-        upload=upload_of(video),
-        stream_kind="broadcast",
-        broadcast_start=timezone.now(),
-    )
+    scheduled_broadcast(session, organizer, video)
     stage = stage_of(session)
     stage.refresh_from_db()
     seen = {}
@@ -296,13 +295,7 @@ def test_an_uploaded_video_is_removed_with_its_files(
 
 
 def test_the_video_of_a_scheduled_broadcast_stays_until_it_has_another(session, organizer, video):
-    streams.attach_video(
-        session=session,
-        actor=organizer,
-        upload=upload_of(video),
-        stream_kind="broadcast",
-        broadcast_start=timezone.now(),
-    )
+    scheduled_broadcast(session, organizer, video)
     with pytest.raises(ValidationFailed) as refused:
         streams.remove_video(session=session, actor=organizer)
     assert (refused.value.code, refused.value.field) == ("video_in_use", "video")
