@@ -176,7 +176,7 @@ def attendance_xlsx(event: Event) -> bytes:
 # --- viewer count -----------------------------------------------------------------------------------------
 
 
-VIEWERS_PER_SECOND = 2000  # the count's messages a session's publishes may cost per second, at most
+VIEWERS_PER_SECOND = 500  # the count's messages a session's publishes may cost per second, at most
 
 
 def viewers_topic(session_id: int) -> str:
@@ -297,7 +297,7 @@ class ViewerCounter:
     def interval(self, session_id: int) -> float:
         """Seconds between two publishes of the session's count: ``LIVE_VIEWERS_SECONDS``, or longer for a
         large audience, since each publish is a message to every viewer (one second per
-        ``VIEWERS_PER_SECOND`` viewers: ten thousand watching get the count every five seconds)."""
+        ``VIEWERS_PER_SECOND`` viewers: ten thousand watching get the count every twenty seconds)."""
         return max(float(settings.LIVE_VIEWERS_SECONDS), self.estimate(session_id) / VIEWERS_PER_SECOND)
 
     async def changed(self, session_id: int) -> None:

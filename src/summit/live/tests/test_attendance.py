@@ -209,7 +209,7 @@ def test_viewer_count_across_processes_with_redis(settings):
 
 
 def test_a_large_audience_gets_its_viewer_count_less_often(settings):
-    """Each publish of the count is a message to every viewer: ten thousand get it every five seconds."""
+    """Each publish of the count is a message to every viewer: ten thousand get it every twenty seconds."""
     settings.LIVE_VIEWERS_SECONDS = 2
     counter = attendance.ViewerCounter(live.LocalHub())
     for _ in range(1000):
@@ -217,5 +217,5 @@ def test_a_large_audience_gets_its_viewer_count_less_often(settings):
     assert counter.interval(7) == 2
     for _ in range(9000):
         counter.change(7, +1)
-    assert counter.interval(7) == 5
+    assert counter.interval(7) == 20
     assert counter.interval(8) == 2  # per session
