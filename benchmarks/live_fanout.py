@@ -72,6 +72,19 @@ CLIENTS_PER_PROC = 2500
 HANDSHAKES = 256  # connections being opened at once, over all load generator processes
 WELCOME_TIMEOUT = 600
 POST_TIMEOUT = 120
+# What each load generator counts and hands back, summed over them into the run's Result.
+COUNTS = (
+    "delivered",
+    "gaps",
+    "duplicates",
+    "resets",
+    "replayed",
+    "reconnected",
+    "reconnect_asked",
+    "drops",
+    "evicted",
+    "errors",
+)
 
 
 def parse_args(argv=None):
@@ -268,41 +281,26 @@ def run(args, var_dir: Path) -> int:
 
 def build_data() -> dict:
     """The event, a public session with its chat open, and one approved participant with an API token."""
-    import secrets
-
-    from django.contrib.auth import get_user_model
-
-    from summit.accounts.models import ApiToken, hash_token
+    from summit.accounts.services import create_api_token
     from summit.events.testing import make_event
     from summit.live.testing import make_room
     from summit.program.testing import make_forum, make_session
     from summit.registration.models import Participant
-    from summit.registration.testing import make_category
+    from summit.registration.testing import make_category, make_participant
 
     event = make_event(SLUG)
     category = make_category(event, "company", needs_approval=False)
     forum = make_forum(event, slug="plenary")
     session = make_session(event, forum, capacity=100000, online=True, title_en="Opening keynote")
     make_room(event, session=session, access="public", chat=True, qa=True)
-    user = get_user_model().objects.create(email="speaker@bench.example.org", password="!")
-    Participant.objects.create(
-        event=event,
-        category=category,
-        user=user,
-        email=user.email,
-        given_name="Wei",
-        family_name="Wang",
-        given_name_latin="Wei",
-        family_name_latin="Wang",
-        name_order=Participant.FAMILY_FIRST,
-        country="CN",
+    participant = make_participant(
+        event,
+        category,
+        email="speaker@bench.example.org",
         attendance_mode=Participant.ONLINE,
-        language="en",
         status=Participant.APPROVED,
-        search_text=f"wei wang\n{user.email}",
     )
-    raw = "smt_" + secrets.token_urlsafe(30)
-    ApiToken.objects.create(event=event, user=user, name="bench", prefix=raw[:10], token_hash=hash_token(raw))
+    raw = create_api_token(event=event, user=participant.user, name="bench")[1]
     return {"session": session.pk, "token": raw, "topic": f"session:{session.pk}"}
 
 
@@ -713,18 +711,7 @@ async def drive(args, topic: str, servers: list[tuple[int, int, int]], publisher
                 await posts[-1]
         await asyncio.gather(*posts)
         for answer in await ask(("collect", 10.0 + 3 * args.interval)):
-            for name in (
-                "delivered",
-                "gaps",
-                "duplicates",
-                "resets",
-                "replayed",
-                "reconnected",
-                "reconnect_asked",
-                "drops",
-                "evicted",
-                "errors",
-            ):
+            for name in COUNTS:
                 setattr(result, name, getattr(result, name) + answer[name])
             result.latencies.frombytes(answer["latencies"])
             result.indices.frombytes(answer["indices"])
@@ -894,21 +881,7 @@ class Worker:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.latencies = array("d")
         self.indices = array("i")
-        self.stats = dict.fromkeys(
-            (
-                "delivered",
-                "gaps",
-                "duplicates",
-                "resets",
-                "replayed",
-                "reconnected",
-                "reconnect_asked",
-                "drops",
-                "evicted",
-                "errors",
-            ),
-            0,
-        )
+        self.stats = dict.fromkeys(COUNTS, 0)
         self.notes: list[str] = []
         self.running = True
         self.tasks: set[asyncio.Task] = set()

@@ -449,7 +449,11 @@ class RedisHub(Hub):
         if recent and recent[-1].seq + 1 != msg.seq:
             recent.clear()  # not consecutive (e.g. Redis lost its data): start the recent ones afresh
         recent.append(msg)
-        self._known[topic] = msg.seq if msg.seq > self._known.get(topic, 0) else self._known[topic]
+        self._note_known(topic, msg.seq)
+
+    def _note_known(self, topic: str, seq: int) -> None:
+        if seq > self._known.get(topic, -1):
+            self._known[topic] = seq
 
     def _forget(self, topic: str | None = None) -> None:
         for table in (self._known, self._recent):
@@ -493,8 +497,7 @@ class RedisHub(Hub):
                 raise
             if self._generation.get(topic) == generation and topic in self._topics:
                 # Subscribed all along since before the read: everything after ``current`` comes live.
-                if found[0] > self._known.get(topic, -1):
-                    self._known[topic] = found[0]
+                self._note_known(topic, found[0])
         sub._start(last_seq, *found)
         return sub
 

@@ -77,6 +77,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from summit.core import live
 from summit.core.aio import run_eagerly
@@ -174,8 +175,6 @@ class DirectWriter:
         if type(protocol).__name__ != "WebSocketsSansIOProtocol":
             return None
         try:
-            from websockets.server import ServerProtocol
-
             conn = protocol.conn
             ok = (
                 isinstance(conn, ServerProtocol)
@@ -184,7 +183,7 @@ class DirectWriter:
                 and hasattr(protocol, "close_sent")
                 and hasattr(protocol, "disconnected")
             )
-        except (AttributeError, ImportError):
+        except AttributeError:
             return None
         return cls(protocol) if ok else None
 
