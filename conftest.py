@@ -29,6 +29,10 @@ def _test_environment(settings, tmp_path, monkeypatch):
     from summit.live import transport
 
     transport._anonymous.clear()
+    # Badge signing keys kept in memory per event id (ids are reused by tests).
+    from summit.entry.services import badges
+
+    badges.forget_keys()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, transaction
+from django.utils import timezone
 
 from summit.accounts import services as accounts
 from summit.events.testing import make_event, make_staff
@@ -146,7 +147,13 @@ def world(settings):
         "org": accounts.create_api_token(event=event, user=organizer, name="desk")[1],
         "me": accounts.create_api_token(event=event, user=delegate.user, name="phone")[1],
         "pending": accounts.create_api_token(event=event, user=pending.user, name="phone")[1],
+        "entry": accounts.create_api_token(event=event, user=make_staff(event, "entry_officer"), name="desk")[
+            1
+        ],
     }
+    from summit.entry.testing import make_rule
+
+    make_rule(event, kinds=("test",))
     forum = make_forum(event, "governance-forum", topic="governance")
     hours = count(0, 2)
 
@@ -394,6 +401,7 @@ def calls(w) -> dict[tuple[str, str], callable]:
             "delete", E + "/me/bookings/{booking_id}", at(booking_id=w["booking"]().pk), token="me"
         ),
         **live_calls(w, at),
+        **entry_calls(w, at),
         ("get", "/api/jobs/{job_id}"): lambda: Call("get", "/api/jobs/{job_id}", {"job_id": w["job"].pk}),
         ("get", E + "/live/attendance"): lambda: Call("get", E + "/live/attendance", wic),
         ("get", "/api/jobs/{job_id}/file"): lambda: Call(
@@ -486,6 +494,129 @@ def live_calls(w, at) -> dict:
     }
 
 
+def entry_calls(w, at) -> dict:
+    """Entry: gates with the organizer's token (organizers scan at every zone), the review with an entry
+    officer's, a participant's own proofs and data with the delegate's."""
+    from summit.entry.testing import make_holder, stored_proof, token_of
+
+    wic = at()
+    event = w["event"]
+
+    def badge():
+        return token_of(make_holder(event, w["categories"]["company"]))
+
+    def rule():
+        from summit.entry.testing import make_rule
+
+        return make_rule(event, kinds=("pcr",), zone=event.zones.get(code="main"))
+
+    def scan_body():
+        return {
+            "token": badge(),
+            "zone": "main",
+            "gate": "North",
+            "device": "d1",
+            "client_id": uuid.uuid4().hex,
+        }
+
+    def offline_body():
+        return {
+            "device": "tablet-1",
+            "gate": "North",
+            "device_time": "2027-11-08T08:00:00+08:00",
+            "scans": [
+                {
+                    "id": uuid.uuid4().hex,
+                    "token": badge(),
+                    "zone": "main",
+                    "scanned_at": "2027-11-08T07:58:00+08:00",
+                    "admitted": True,
+                }
+            ],
+        }
+
+    def proof_form():
+        return {
+            "kind": "test",
+            "taken_at": (timezone.now() - timedelta(days=1)).isoformat(),
+            "file": SimpleUploadedFile("test.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
+        }
+
+    R = E + "/entry"
+    return {
+        ("post", R + "/check"): lambda: Call(
+            "post", R + "/check", wic, body={"token": badge(), "zone": "main"}
+        ),
+        ("post", R + "/scans"): lambda: Call("post", R + "/scans", wic, body=scan_body()),
+        ("get", R + "/offline-package"): lambda: Call(
+            "get", R + "/offline-package", wic, query={"zone": "main"}
+        ),
+        ("post", R + "/scans/offline"): lambda: Call("post", R + "/scans/offline", wic, body=offline_body()),
+        ("get", R + "/occupancy"): lambda: Call("get", R + "/occupancy", wic),
+        ("get", R + "/rules"): lambda: Call("get", R + "/rules", wic),
+        ("post", R + "/rules"): lambda: Call(
+            "post", R + "/rules", wic, body={"category": "media", "accepted": [{"kind": "test"}]}, status=201
+        ),
+        ("put", R + "/rules/{rule_id}"): lambda: Call(
+            "put",
+            R + "/rules/{rule_id}",
+            at(rule_id=rule().pk),
+            body={"stage": "gate", "accepted": [{"kind": "antigen"}]},
+        ),
+        ("delete", R + "/rules/{rule_id}"): lambda: Call(
+            "delete", R + "/rules/{rule_id}", at(rule_id=rule().pk), status=204
+        ),
+        ("get", R + "/me"): lambda: Call("get", R + "/me", wic, token="me"),
+        ("post", R + "/proofs"): lambda: Call(
+            "post", R + "/proofs", wic, token="me", form=proof_form(), status=201
+        ),
+        ("get", R + "/proofs/{proof_id}/file"): lambda: Call(
+            "get", R + "/proofs/{proof_id}/file", at(proof_id=stored_proof(w["delegate"]).pk), token="entry"
+        ),
+        ("delete", R + "/proofs/{proof_id}"): lambda: Call(
+            "delete",
+            R + "/proofs/{proof_id}",
+            at(proof_id=stored_proof(w["delegate"]).pk),
+            token="me",
+            status=204,
+        ),
+        ("get", R + "/me/data"): lambda: Call("get", R + "/me/data", wic, token="me"),
+        ("post", R + "/me/erasure"): lambda: Call("post", R + "/me/erasure", wic, token="me", status=202),
+        ("get", R + "/review"): lambda: (
+            stored_proof(w["delegate"]),
+            Call("get", R + "/review", wic, token="entry"),
+        )[1],
+        ("post", R + "/proofs/{proof_id}/decision"): lambda: Call(
+            "post",
+            R + "/proofs/{proof_id}/decision",
+            at(proof_id=stored_proof(w["delegate"]).pk),
+            token="entry",
+            body={"accept": True},
+        ),
+    }
+
+
+def _entry_answers(contract: Contract, w, made) -> None:
+    """409: a proof decided twice; 429: proofs and data downloads repeated."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    send = contract.send
+    decide = made[("post", E + "/entry/proofs/{proof_id}/decision")]()
+    send(decide)
+    assert send(decide, expect=409).json()["code"] == "already_decided"
+    limits = settings.RATE_LIMITS
+    try:
+        settings.RATE_LIMITS = {**limits, "proof": "1/60", "export": "1/60"}
+        for key in (("post", E + "/entry/proofs"), ("get", E + "/entry/me/data")):
+            cache.clear()
+            send(made[key]())
+            answer = send(made[key](), expect=429)
+            assert answer.json()["code"] == "rate_limited"
+    finally:
+        settings.RATE_LIMITS = limits
+
+
 def _live_answers(contract: Contract, w, made) -> None:
     """403 (a participant at a moderator's action, staff without a registration at a participant's), 409
     conflicts of state, and 429 on what can be repeated."""
@@ -544,6 +675,7 @@ def bad_input(call: Call) -> Call:
         "/sessions": {"topic": "nope"},
         "/sessions/{session_id}/bookings": {"status": "nope"},
         "/bookings/{booking_id}": {"reason": "x" * 2001},
+        "/entry/offline-package": {"zone": "x" * 41},
     }
     if call.path.endswith("/stage/video"):  # nothing uploaded: nothing to remove
         Stage.objects.filter(session_id=call.params["session_id"]).update(video_file="")
@@ -631,6 +763,7 @@ def _specific_answers(contract: Contract, w, made, monkeypatch) -> None:
     429."""
     send = contract.send
     _live_answers(contract, w, made)
+    _entry_answers(contract, w, made)
     # A large decision runs as a job (202), which the job operation then shows.
     w["settings"].BULK_JOB_THRESHOLD = 2
     bulk = made[("post", E + "/participants/status")]()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -45,6 +46,23 @@ def _secret_from_var(filename: str) -> str:
 
 
 SECRET_KEY = env("SECRET_KEY") or _secret_from_var("secret_key")
+
+
+def _fernet_key_from_var(filename: str) -> str:
+    """A Fernet key (32 random bytes, URL-safe base64) from ``var/``; generated there (mode 0600) on first run."""
+    path = VAR_DIR / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+# Keys that encrypt health proofs and badge signing keys at rest (entry/crypto.py): the first encrypts, all
+# decrypt. Rotate by putting a new key first and running `summit rotate-health-key` (docs/operations.md).
+HEALTH_KEYS = [k.strip() for k in env("HEALTH_KEYS", "").split(",") if k.strip()] or [
+    _fernet_key_from_var("health_key")
+]
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
@@ -76,6 +94,7 @@ INSTALLED_APPS = [
     "summit.registration",
     "summit.program",
     "summit.live",
+    "summit.entry",
     "summit.api",
 ]
 
@@ -229,6 +248,8 @@ _RATE_DEFAULTS = {
     "chat": "10/30",  # chat messages of one person in one event's live rooms
     "question": "10/300",  # questions of one person
     "report": "20/3600",  # chat reports of one person
+    "proof": "10/3600",  # entry proofs one participant uploads
+    "export": "10/3600",  # downloads of all of one's own data
 }
 RATE_LIMITS = {name: env(f"RATE_{name.upper()}", default) for name, default in _RATE_DEFAULTS.items()}
 # Behind a reverse proxy, the header that carries the client address (e.g. X-Forwarded-For; its last entry,
@@ -306,6 +327,13 @@ EMBED_HOSTS = [
 ]
 # How long the signed address of a packaged video (playlists and segments) handed to a viewer stays valid.
 LIVE_MEDIA_HOURS = env_int("LIVE_MEDIA_HOURS", 12)
+
+# --- entry: health proofs, badges, gates (entry/) -------------------------------------------------------
+# Proof documents and health details are deleted this many days after the event ends (a scheduled job, or
+# `summit purge-health-data <event>`); only counts are kept.
+HEALTH_PURGE_DAYS = env_int("HEALTH_PURGE_DAYS", 14)
+# A proof may be dated this far ahead of the server's clock (a phone's clock a little fast), no further.
+PROOF_CLOCK_SLACK_SECONDS = env_int("PROOF_CLOCK_SLACK_SECONDS", 300)
 
 # --- e-mail ---------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Summit <noreply@summit.localhost>")

@@ -192,6 +192,7 @@ def http_error(request, exc: HttpError):
 
 def _add_routers() -> None:
     from summit.api.jobs import router as jobs_router
+    from summit.entry.api import router as entry_router
     from summit.events.api import router as events_router
     from summit.live.api import router as live_attendance_router
     from summit.live.room_api import router as live_router
@@ -205,6 +206,7 @@ def _add_routers() -> None:
     api.add_router("/events/", live_router)
     api.add_router("/events/", live_attendance_router)
     api.add_router("/events/", live_stream_router)
+    api.add_router("/events/", entry_router)
     api.add_router("/", jobs_router)
 
 

@@ -424,7 +424,23 @@ def sweep(*, limit: int = 500) -> dict:
     mails = mail.due(now=now, limit=limit)
     for first in range(0, len(mails), mail.BATCH):
         submit("deliver_mail", mails[first : first + mail.BATCH])
-    return {"jobs": handed, "mails": len(mails), "files": expire_files(now=now, limit=limit)}
+    done = {"jobs": handed, "mails": len(mails), "files": expire_files(now=now, limit=limit)}
+    for name, check in PERIODIC.items():
+        try:
+            done[name] = check(now=now)
+        except Exception:
+            logger.exception("periodic check %s failed", name)
+    return done
+
+
+# Scheduled work of the apps above: ``register_periodic(name, check)`` from an AppConfig.ready(); every sweep
+# calls ``check(now=…)``, which looks for what is due and enqueues a job for it (it must be cheap and safe to
+# run from several processes at once, like the sweep itself).
+PERIODIC: dict[str, Callable] = {}
+
+
+def register_periodic(name: str, check: Callable) -> None:
+    PERIODIC[name] = check
 
 
 def expire_files(*, now=None, limit: int = 500) -> int:

@@ -120,13 +120,19 @@ class EventRole(models.Model):
 
     ORGANIZER = "organizer"
     ACCREDITATION_OFFICER = "accreditation_officer"
+    ENTRY_OFFICER = "entry_officer"
+    GATE_STAFF = "gate_staff"
     ROLE_CHOICES = [
         (ORGANIZER, _("Organizer")),
         (ACCREDITATION_OFFICER, _("Accreditation officer")),
+        (ENTRY_OFFICER, _("Entry officer")),
+        (GATE_STAFF, _("Gate staff")),
     ]
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles")
     role = models.CharField(max_length=32, choices=ROLE_CHOICES)
+    # Gate staff scan at the gates of these zones only (other roles ignore it).
+    zones = models.ManyToManyField(Zone, blank=True, related_name="staff_roles", verbose_name=_("zones"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "user", "role"], name="eventrole_unique")]

@@ -12,6 +12,8 @@ from summit.events.models import Event, EventRole
 
 ORGANIZER = "organizer"
 ACCREDITATION_OFFICER = "accreditation_officer"
+ENTRY_OFFICER = "entry_officer"
+GATE_STAFF = "gate_staff"
 
 
 def event_roles(user, event) -> set[str]:
@@ -36,6 +38,30 @@ def can_accredit(user, event) -> bool:
 
 def is_staff_of(user, event) -> bool:
     return can_accredit(user, event)
+
+
+def can_review_proofs(user, event) -> bool:
+    """Entry officers review health and identity proofs and open their documents. Organizers set the rules
+    but see only decisions: a document opens for an entry officer (or a superuser) alone, and each opening
+    is in the audit log."""
+    return bool(getattr(user, "is_superuser", False)) or ENTRY_OFFICER in event_roles(user, event)
+
+
+def gate_zone_ids(user, event) -> set[int] | None:
+    """The zones whose gates ``user`` may scan at: ``None`` means every zone (organizers), an empty set none.
+    Gate staff scan at their own zones only; they never see a proof."""
+    if is_organizer(user, event):
+        return None
+    if GATE_STAFF not in event_roles(user, event):
+        return set()
+    return set(
+        EventRole.objects.filter(user=user, event=event, role=GATE_STAFF).values_list("zones__id", flat=True)
+    ) - {None}
+
+
+def can_scan(user, event, zone) -> bool:
+    zones = gate_zone_ids(user, event)
+    return zones is None or zone.pk in zones
 
 
 def passed_second_factor(user, event) -> bool:

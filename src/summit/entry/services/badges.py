@@ -1,0 +1,154 @@
+"""Badges: the event's signing key, each participant's current badge revision, and its token.
+
+An event gets its Ed25519 key pair on first use; the private key is stored encrypted with the health keys
+(``entry/crypto.py``) and kept in memory once loaded. A participant who holds an on-site place (approved,
+on-site) gets revision 1 of their badge when it is first shown or printed; a reprint revokes it and issues
+the next revision. Revoked revisions form the revocation list every gate gets.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.db import IntegrityError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from summit.core import audit
+from summit.core.errors import ValidationFailed
+from summit.core.locking import lock_one, write_transaction
+from summit.entry import crypto, tokens
+from summit.entry.models import Badge, SigningKey
+from summit.registration.models import Participant
+
+_keys: dict[int, tuple[Ed25519PrivateKey | None, Ed25519PublicKey, bytes]] = {}
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _create_key(event) -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    try:
+        with write_transaction():
+            return SigningKey.objects.create(
+                event=event,
+                public_key=_raw_public(private.public_key()),
+                private_key=crypto.seal(raw).decode("ascii"),
+            )
+    except IntegrityError:  # another process created it first: use theirs
+        return SigningKey.objects.get(event=event)
+
+
+def _load(event_id: int, *, private: bool):
+    cached = _keys.get(event_id)
+    if cached is not None and (cached[0] is not None or not private):
+        return cached
+    row = SigningKey.objects.filter(event_id=event_id).first()
+    if row is None:
+        if not private:
+            return None
+        from summit.events.models import Event
+
+        row = _create_key(Event.objects.get(pk=event_id))
+    public_raw = bytes(row.public_key)
+    private_key = None
+    if private:
+        private_key = Ed25519PrivateKey.from_private_bytes(crypto.unseal(row.private_key.encode("ascii")))
+    _keys[event_id] = (private_key, Ed25519PublicKey.from_public_bytes(public_raw), public_raw)
+    return _keys[event_id]
+
+
+def public_key(event) -> Ed25519PublicKey:
+    return _load(event.pk, private=True)[1]
+
+
+def public_key_bytes(event) -> bytes:
+    return _load(event.pk, private=True)[2]
+
+
+def forget_keys(event_id: int | None = None) -> None:
+    """Drop the keys kept in memory: one event's (it was deleted, and SQLite may give its id to the next
+    one) or all (tests; after a key rotation)."""
+    if event_id is None:
+        _keys.clear()
+    else:
+        _keys.pop(event_id, None)
+
+
+def token_for(badge: Badge) -> str:
+    private = _load(badge.event_id, private=True)[0]
+    return tokens.sign(
+        private, event_id=badge.event_id, participant_id=badge.participant_id, revision=badge.revision
+    )
+
+
+# --- badges ------------------------------------------------------------------------------------------------
+
+
+def current_badge(participant) -> Badge | None:
+    return Badge.objects.filter(participant=participant, revoked_at=None).order_by("-revision").first()
+
+
+def _require_place(participant: Participant) -> None:
+    if not participant.holds_onsite_place:
+        raise ValidationFailed(
+            _("Only approved on-site participants have a badge."), code="not_approved", field=None
+        )
+
+
+def issue_badge(*, participant: Participant, actor=None) -> Badge:
+    """The participant's current badge, issued (revision 1, or the next after a revoked one) if they have
+    none yet."""
+    badge = current_badge(participant)
+    if badge is not None:
+        return badge
+    _require_place(participant)
+    with write_transaction():
+        lock_one(Participant.objects.filter(pk=participant.pk))
+        badge = current_badge(participant)
+        if badge is None:
+            last = Badge.objects.filter(participant=participant).aggregate(m=Max("revision"))["m"] or 0
+            badge = Badge.objects.create(
+                event_id=participant.event_id, participant=participant, revision=last + 1
+            )
+            audit.record(actor=actor, action="badge.issued", obj=badge, data={"revision": badge.revision})
+    return badge
+
+
+def reissue_badge(*, participant: Participant, actor) -> Badge:
+    """A reprint: the current revision is revoked and the next one issued."""
+    _require_place(participant)
+    with write_transaction():
+        lock_one(Participant.objects.filter(pk=participant.pk))
+        now = timezone.now()
+        Badge.objects.filter(participant=participant, revoked_at=None).update(revoked_at=now)
+        last = Badge.objects.filter(participant=participant).aggregate(m=Max("revision"))["m"] or 0
+        badge = Badge.objects.create(
+            event_id=participant.event_id, participant=participant, revision=last + 1
+        )
+        audit.record(actor=actor, action="badge.reissued", obj=badge, data={"revision": badge.revision})
+    return badge
+
+
+def revoke_badges(*, participant: Participant, actor=None) -> int:
+    """Revoke every badge of the participant (their place ended). Runs inside the caller's transaction."""
+    now = timezone.now()
+    revoked = list(Badge.objects.filter(participant=participant, revoked_at=None))
+    if revoked:
+        Badge.objects.filter(pk__in=[b.pk for b in revoked]).update(revoked_at=now)
+        for badge in revoked:
+            audit.record(actor=actor, action="badge.revoked", obj=badge, data={"revision": badge.revision})
+    return len(revoked)
+
+
+def revocations(event) -> list[tuple[int, int]]:
+    """``(participant id, revision)`` of every revoked badge of the event."""
+    return list(
+        Badge.objects.filter(event=event).exclude(revoked_at=None).values_list("participant_id", "revision")
+    )
