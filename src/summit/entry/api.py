@@ -179,7 +179,9 @@ def record_scan(request: HttpRequest, slug: str, payload: ScanIn):
 
 
 @router.get(
-    "{slug}/entry/offline-package", response={200: dict, **errors(404, 422)}, summary="A gate's offline package"
+    "{slug}/entry/offline-package",
+    response={200: dict, **errors(404, 422)},
+    summary="A gate's offline package",
 )
 def offline_package(request: HttpRequest, slug: str, zone: Annotated[str, Query(max_length=40)]):
     """The event's public key (raw Ed25519, base64url), every badge holder who may enter the zone with their
