@@ -23,6 +23,8 @@ urlpatterns = [
     path("events/<slug:slug>/manage/", backoffice_home, name="backoffice"),
     path("events/<slug:slug>/manage/program/", include("summit.program.manage_urls")),
     path("events/<slug:slug>/manage/live/", include("summit.live.manage_urls")),
+    path("events/<slug:slug>/manage/entry/", include("summit.entry.manage_urls")),
+    path("events/<slug:slug>/entry/", include("summit.entry.urls")),
     path("events/<slug:slug>/manage/live/", include("summit.live.attendance_urls")),
     path("events/<slug:slug>/", include("summit.live.stream_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),

@@ -36,3 +36,41 @@ def gate_reason(code: str) -> str:
 @register.filter
 def conflict_label(code: str) -> str:
     return str(gates.CONFLICTS.get(code, code))
+
+
+@register.filter
+def accepted_text(rule) -> str:
+    """The proofs a rule accepts, as a participant reads them: "PCR test taken at most 72 hours before
+    check-in, or Antigen test taken at most 48 hours before check-in"."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from summit.entry.models import ProofKind
+
+    parts = []
+    for item in rule.accepted:
+        label = ProofKind(item["kind"]).label
+        seconds = item.get("seconds")
+        if seconds is None:
+            parts.append(str(label))
+        elif seconds % 86400 == 0 and seconds >= 3 * 86400:
+            days = seconds // 86400
+            parts.append(
+                ngettext(
+                    "%(kind)s taken at most %(n)d day before check-in",
+                    "%(kind)s taken at most %(n)d days before check-in",
+                    days,
+                )
+                % {"kind": label, "n": days}
+            )
+        else:
+            hours = max(1, seconds // 3600)
+            parts.append(
+                ngettext(
+                    "%(kind)s taken at most %(n)d hour before check-in",
+                    "%(kind)s taken at most %(n)d hours before check-in",
+                    hours,
+                )
+                % {"kind": label, "n": hours}
+            )
+    return _(", or ").join(parts)

@@ -268,7 +268,11 @@ def test_a_participant_uploads_a_proof_and_an_officer_accepts_it(client, world):
     )
     assert decided.json()["status"] == "accepted"
     again = call(
-        client, "post", f"wic/entry/proofs/{proof_id}/decision", world["raw"]["officer"], {"accept": False}
+        client,
+        "post",
+        f"wic/entry/proofs/{proof_id}/decision",
+        world["raw"]["officer"],
+        {"accept": False, "reason": "illegible"},
     )
     assert again.status_code == 409
     me = call(client, "get", "wic/entry/me", journalist).json()

@@ -182,7 +182,41 @@
     });
   }
 
+  /* <div data-service-worker="/…/sw.js" data-scope="/…/">: keep the page for offline use (the badge). */
+  function serviceWorker() {
+    var holder = document.querySelector("[data-service-worker]");
+    if (!holder || !("serviceWorker" in navigator)) {
+      return;
+    }
+    navigator.serviceWorker
+      .register(holder.dataset.serviceWorker, { scope: holder.dataset.scope })
+      .catch(function () { /* the page works without it, only not offline */ });
+  }
+
+  /* <select data-browser-zone>: preselect the browser's own time zone when the list has it. */
+  function browserZone() {
+    document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+      var zone;
+      try {
+        zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      } catch (e) {
+        return;
+      }
+      if (select.dataset.touched || !zone) {
+        return;
+      }
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === zone && !select.closest("form").querySelector(".field-error")) {
+          select.value = zone;
+          return;
+        }
+      }
+    });
+  }
+
   function start() {
+    serviceWorker();
+    browserZone();
     confirmForms();
     shownWhen();
     selectAll();
