@@ -20,7 +20,6 @@ from summit.entry.testing import (
 )
 from summit.events.testing import make_staff
 from summit.registration.models import Participant
-from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
 
