@@ -99,7 +99,7 @@ def build(demo) -> None:
         )
     Proof.objects.bulk_create(proofs)
     override = os.environ.get("SUMMIT_DEMO_PASSWORD")
-    for role, email, password in LOGINS:
+    for _role, email, password in LOGINS:
         user = User.objects.filter(email=email).first() or User(email=email)
         user.set_password(override or password)
         user.is_active = True

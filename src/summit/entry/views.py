@@ -402,3 +402,105 @@ def complete_erasure(request, slug, request_id):
     else:
         messages.success(request, _("The participant's data was erased."))
     return redirect("entry_manage:overview", slug=slug)
+
+
+# --- badges (organizers and accreditation officers) --------------------------------------------------------
+
+
+def _desk_event(request, slug):
+    event = get_event(slug)
+    roles.require(roles.can_accredit(request.user, event))
+    return event
+
+
+def _badge_holders(event, params):
+    from summit.registration import services as registration
+
+    queryset, applied = registration.filter_participants(event, params)
+    holders = queryset.filter(status=Participant.APPROVED, attendance_mode=Participant.ONSITE)
+    return holders.select_related("category", "organization"), applied
+
+
+@require_http_methods(["GET", "POST"])
+def badges_page(request, slug):
+    """Print the badges of any filtered participant list (the participant list's own filters) as one PDF,
+    in a background job; or one badge, or a reprint that revokes the old one."""
+    from summit.entry import cards
+
+    event = _desk_event(request, slug)
+    error = None
+    try:
+        holders, applied = _badge_holders(event, request.GET)
+    except SummitError as exc:
+        error, holders, applied = exc.detail, Participant.objects.none(), {}
+    if request.method == "POST":
+        try:
+            job = badges.start_print(
+                event=event,
+                ids=list(
+                    holders.order_by("family_name_latin", "given_name_latin", "pk").values_list(
+                        "pk", flat=True
+                    )
+                ),
+                size=request.POST.get("size", "A6"),
+                actor=request.user,
+            )
+        except SummitError as exc:
+            error = exc.detail
+        else:
+            return redirect("core:job", job_id=job.pk)
+    return render(
+        request,
+        "entry/badges.html",
+        {
+            "event": event,
+            "section": "badges",
+            "is_organizer": roles.is_organizer(request.user, event),
+            "holders": holders[:50],
+            "count": holders.count() if error is None else 0,
+            "applied": applied,
+            "params": request.GET,
+            "sizes": list(cards.SIZES),
+            "categories": list(event.categories.all()),
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+def _holder(event, participant_id):
+    participant = (
+        Participant.objects.filter(event=event, pk=participant_id)
+        .select_related("category", "organization", "event")
+        .first()
+    )
+    if participant is None:
+        raise NotFound()
+    return participant
+
+
+@require_GET
+def badge_pdf(request, slug, participant_id):
+    event = _desk_event(request, slug)
+    participant = _holder(event, participant_id)
+    data = badges.badge_pdf(participant, size=request.GET.get("size", "A6"))
+    return file_response(
+        io.BytesIO(data), filename=f"badge-{participant.pk}.pdf", content_type="application/pdf"
+    )
+
+
+@require_POST
+def reprint(request, slug, participant_id):
+    event = _desk_event(request, slug)
+    participant = _holder(event, participant_id)
+    try:
+        badge = badges.reissue_badge(participant=participant, actor=request.user)
+    except SummitError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("%(name)s: badge revision %(revision)s issued; the previous one no longer opens any gate.")
+            % {"name": participant.display_name, "revision": badge.revision},
+        )
+    return redirect(f"{reverse('entry_manage:badges', args=[slug])}?q={participant.email}")

@@ -121,6 +121,41 @@ def issue_badge(*, participant: Participant, actor=None) -> Badge:
     return badge
 
 
+def issue_many(participants, *, actor=None) -> dict[int, Badge]:
+    """The current badge of each of ``participants`` (who hold an on-site place), issuing the missing ones
+    in one go: a batch print of two thousand badges does not lock two thousand people one by one."""
+    people = [p for p in participants if p.holds_onsite_place]
+    ids = [p.pk for p in people]
+    current = {
+        b.participant_id: b
+        for b in Badge.objects.filter(participant_id__in=ids, revoked_at=None).order_by("revision")
+    }
+    missing = [p for p in people if p.pk not in current]
+    if missing:
+        revoked = set(
+            Badge.objects.filter(participant_id__in=[p.pk for p in missing]).values_list(
+                "participant_id", flat=True
+            )
+        )
+        with write_transaction():
+            Badge.objects.bulk_create(
+                [
+                    Badge(event_id=p.event_id, participant=p, revision=1)
+                    for p in missing
+                    if p.pk not in revoked
+                ],
+                ignore_conflicts=True,
+            )
+        for person in missing:
+            if person.pk in revoked:  # printed before, revoked since: the next revision, one by one
+                issue_badge(participant=person, actor=actor)
+        current = {
+            b.participant_id: b
+            for b in Badge.objects.filter(participant_id__in=ids, revoked_at=None).order_by("revision")
+        }
+    return current
+
+
 def reissue_badge(*, participant: Participant, actor) -> Badge:
     """A reprint: the current revision is revoked and the next one issued."""
     _require_place(participant)
@@ -152,3 +187,39 @@ def revocations(event) -> list[tuple[int, int]]:
     return list(
         Badge.objects.filter(event=event).exclude(revoked_at=None).values_list("participant_id", "revision")
     )
+
+
+def start_print(*, event, ids: list[int], size: str, actor):
+    """A background job drawing the badges of ``ids`` (approved on-site participants) as one PDF."""
+    from summit.core import jobs
+    from summit.entry import cards
+
+    if size not in cards.SIZES:
+        raise ValidationFailed(_("Unknown card size."), code="bad_size", field="size")
+    if not ids:
+        raise ValidationFailed(
+            _("No approved on-site participant matches: there is no badge to print."), code="no_badges"
+        )
+    with write_transaction():
+        return jobs.enqueue(
+            "entry.badges_pdf",
+            args={"event": event.pk, "ids": list(ids), "size": size},
+            owner=actor,
+            scope=f"event:{event.pk}",
+            label=_("Badges (%(count)s)") % {"count": len(ids)},
+        )
+
+
+def badge_pdf(participant, *, size: str = "A6") -> bytes:
+    """One participant's badge as a PDF, drawn at once."""
+    import io
+
+    from summit.entry import cards
+    from summit.entry.jobs import cards_for
+
+    if size not in cards.SIZES:
+        raise ValidationFailed(_("Unknown card size."), code="bad_size", field="size")
+    _require_place(participant)
+    out = io.BytesIO()
+    cards.render(cards_for(participant.event, [participant.pk]), out, size=size)
+    return out.getvalue()

@@ -72,14 +72,6 @@ def purge_health_data(*, event, actor=None, force: bool = False, now=None) -> di
     return {"proofs": removed, "counts": summary.counts}
 
 
-@jobs.job(PURGE_JOB)
-def purge_job(ctx, *, event_id: int):
-    event = Event.objects.get(pk=event_id)
-    # Enqueued by purge_due once the event's purge date passed (or by an organizer on purpose).
-    result = purge_health_data(event=event, force=True)
-    return {"counts": {_("Proofs deleted"): result["proofs"]}}
-
-
 def purge_due(*, now=None) -> int:
     """Enqueue the purge of every event whose health data is due and still held (the periodic check)."""
     now = now or timezone.now()
