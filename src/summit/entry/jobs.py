@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from summit.core import jobs
 from summit.entry import cards
-from summit.entry.models import CategoryAccess
-from summit.entry.services import badges, privacy
+from summit.entry.models import CategoryAccess, Portrait
+from summit.entry.services import badges, photos, privacy
 from summit.events import roles
 from summit.events.models import Event
 from summit.registration.models import Participant
@@ -24,7 +24,7 @@ def desk_of_the_event(job, user) -> bool:
     return event is not None and roles.can_accredit(user, event) and roles.passed_second_factor(user, event)
 
 
-def card_for(participant, badge, access, zones) -> cards.Card:
+def card_for(participant, badge, access, zones, photo: bytes | None = None) -> cards.Card:
     organization = participant.organization
     return cards.Card(
         event_name=participant.event.tr_name,
@@ -37,6 +37,7 @@ def card_for(participant, badge, access, zones) -> cards.Card:
         zones=tuple(zones),
         qr_text=badges.token_for(badge),
         code=f"{participant.pk}-{badge.revision}",
+        photo=photo,
     )
 
 
@@ -57,13 +58,17 @@ def cards_for(event, ids: list[int]):
             )
         }
         current = badges.issue_many(people.values())
+        with_photo = set(
+            Portrait.objects.filter(participant_id__in=chunk).values_list("participant_id", flat=True)
+        )
         for pk in chunk:
             person = people.get(pk)
             if person is None or pk not in current:
                 continue
             access = accesses.get(person.category_id)
             zones = [z.tr_name for z in access.zones.all()] if access and access.zones.all() else every_zone
-            yield card_for(person, current[pk], access, zones)
+            photo = photos.photo_bytes(pk) if pk in with_photo else None
+            yield card_for(person, current[pk], access, zones, photo)
 
 
 @jobs.job("entry.badges_pdf", access=desk_of_the_event)

@@ -11,6 +11,8 @@ AUDIT_LABELS = {
     "proof.rejected": _("Entry proof rejected"),
     "proof.deleted": _("Entry proof deleted by its owner"),
     "badge.issued": _("Badge issued"),
+    "photo.saved": _("Badge photo saved"),
+    "photo.deleted": _("Badge photo deleted"),
     "badge.reissued": _("Badge reprinted (the previous one revoked)"),
     "badge.revoked": _("Badge revoked"),
     "health.purged": _("Health data purged"),

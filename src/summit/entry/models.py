@@ -152,6 +152,19 @@ class Proof(CleanTextMixin, models.Model):
         return f"proof {self.pk} of participant {self.participant_id}"
 
 
+class Portrait(models.Model):
+    """The photo a participant gave for their badge: re-encoded as a JPEG without its metadata (no location,
+    no camera), with a small thumbnail the gates' offline package may carry."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="portrait")
+    file_name = models.CharField(max_length=200, editable=False)
+    thumbnail = models.BinaryField(editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"photo of participant {self.participant_id}"
+
+
 class SigningKey(models.Model):
     """An event's Ed25519 key pair for badge tokens. The private key is stored encrypted (``crypto.seal``);
     the public key goes to every gate."""

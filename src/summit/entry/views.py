@@ -22,8 +22,16 @@ from summit.core.i18n import sort_localized
 from summit.core.storage import file_response
 from summit.entry import tokens
 from summit.entry.forms import AccessForm, DecisionForm, ProofForm, RuleForm
-from summit.entry.models import CategoryAccess, EntryRule, ErasureRequest, HealthSummary, Proof, Scan
-from summit.entry.services import badges, gates, privacy, proofs
+from summit.entry.models import (
+    CategoryAccess,
+    EntryRule,
+    ErasureRequest,
+    HealthSummary,
+    Portrait,
+    Proof,
+    Scan,
+)
+from summit.entry.services import badges, gates, photos, privacy, proofs
 from summit.events import roles
 from summit.events.services import get_event
 from summit.registration.models import Participant
@@ -95,6 +103,7 @@ def me(request, slug):
             "kinds": kinds,
             "badge_ready": participant.holds_onsite_place and status.allowed,
             "erasure": ErasureRequest.objects.filter(participant=participant, completed_at=None).first(),
+            "portrait": Portrait.objects.filter(participant=participant).first(),
         },
         status=422 if request.method == "POST" else 200,
     )
@@ -119,6 +128,51 @@ def delete_my_proof(request, slug, proof_id):
     proofs.delete_proof(proof=proof, actor=request.user)
     messages.success(request, _("Your proof and its document were deleted."))
     return redirect("entry:me", slug=slug)
+
+
+@require_POST
+def my_photo(request, slug):
+    """Give, replace or remove the photo for my badge."""
+    participant = _own(request, slug)
+    if request.POST.get("remove"):
+        photos.delete_photo(participant=participant, actor=request.user)
+        messages.success(request, _("Your photo was removed."))
+        return redirect("entry:me", slug=slug)
+    upload = request.FILES.get("photo")
+    if upload is None:
+        messages.error(request, _("Choose a photo to upload."))
+        return redirect("entry:me", slug=slug)
+    try:
+        photos.save_photo(participant=participant, upload=upload, actor=request.user)
+    except SummitError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your photo was saved. It shows on your badge."))
+    return redirect("entry:me", slug=slug)
+
+
+@require_GET
+def photo(request, slug, participant_id):
+    """A badge photo: for its owner, the desk (organizers, accreditation officers) and the event's gate
+    staff, who compare it with the person in front of them."""
+    event = get_event(slug)
+    user = request.user
+    own = (
+        Participant.objects.filter(event=event, user=user, pk=participant_id).exists()
+        if user.is_authenticated
+        else False
+    )
+    if not (own or roles.can_accredit(user, event) or roles.gate_zone_ids(user, event) != set()):
+        raise NotFound()
+    data = photos.photo_bytes(participant_id)
+    if data is None or not Participant.objects.filter(event=event, pk=participant_id).exists():
+        raise NotFound()
+    return file_response(
+        io.BytesIO(data),
+        filename=f"photo-{participant_id}.jpg",
+        content_type="image/jpeg",
+        cache="private, max-age=300",
+    )
 
 
 @require_GET
@@ -165,6 +219,7 @@ def badge(request, slug):
         zones = list(access.zones.all()) if access and access.zones.exists() else list(event.zones.all())
         context.update(
             {
+                "portrait": Portrait.objects.filter(participant=participant).first(),
                 "badge": current,
                 "token": token,
                 "token_groups": tokens.group(token),
