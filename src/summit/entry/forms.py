@@ -20,6 +20,11 @@ def zone_ids() -> list[str]:
     )
 
 
+def _tr_name(obj) -> str:
+    """A zone or category in the reader's language (choices would show the English name)."""
+    return obj.tr_name
+
+
 class ServiceErrorsMixin:
     #: A service error's ``field`` → the form field that shows it.
     FIELD_OF: dict[str, str] = {}
@@ -90,6 +95,7 @@ class RuleForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = event.categories.all()
         self.fields["zone"].queryset = event.zones.all()
+        self.fields["category"].label_from_instance = self.fields["zone"].label_from_instance = _tr_name
         for kind in ProofKind:
             self.fields[f"kind_{kind.value}"] = forms.BooleanField(label=kind.label, required=False)
             window = DEFAULT_WINDOWS[kind]
@@ -133,3 +139,4 @@ class AccessForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["zones"].queryset = event.zones.all()
+        self.fields["zones"].label_from_instance = _tr_name

@@ -24,6 +24,20 @@ def event_time(value, event) -> str:
 
 
 @register.filter
+def event_time_short(value, event) -> str:
+    """An instant in the event's time zone, short ("12/05/2026 08:16"), for tables that name the zone once."""
+    if not value:
+        return ""
+    return date_format(value.astimezone(ZoneInfo(event.time_zone)), "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def event_zone(event) -> str:
+    """The event's time zone, named: "China Standard Time (UTC+8)"."""
+    return zone_label(event.time_zone)
+
+
+@register.filter
 def reject_reason(proof) -> str:
     return proofs.reason_text(proof)
 
@@ -53,7 +67,7 @@ def accepted_text(rule) -> str:
         seconds = item.get("seconds")
         if seconds is None:
             parts.append(str(label))
-        elif seconds % 86400 == 0 and seconds >= 3 * 86400:
+        elif seconds % 86400 == 0 and seconds >= 7 * 86400:
             days = seconds // 86400
             parts.append(
                 ngettext(
