@@ -250,6 +250,7 @@ _RATE_DEFAULTS = {
     "report": "20/3600",  # chat reports of one person
     "proof": "10/3600",  # entry proofs one participant uploads
     "export": "10/3600",  # downloads of all of one's own data
+    "photo": "10/3600",  # badge photos one participant uploads
 }
 RATE_LIMITS = {name: env(f"RATE_{name.upper()}", default) for name, default in _RATE_DEFAULTS.items()}
 # Behind a reverse proxy, the header that carries the client address (e.g. X-Forwarded-For; its last entry,

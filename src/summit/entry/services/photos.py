@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from summit.core import audit, jobs
+from summit.core import audit, jobs, ratelimit
 from summit.core.errors import ValidationFailed
 from summit.core.locking import write_transaction
 from summit.core.storage import private_storage, random_name
@@ -57,6 +57,7 @@ def _decode(upload) -> Image.Image:
 
 def save_photo(*, participant, upload, actor=None) -> Portrait:
     image = _decode(upload)
+    ratelimit.hit("photo", str(participant.pk))
     full, thumb = _jpeg(image, FULL, 85), _jpeg(image, THUMB, 70)
     name = private_storage().save(f"portraits/{random_name('jpg')}", ContentFile(full))
     try:
