@@ -28,6 +28,7 @@ urlpatterns = [
     path("events/<slug:slug>/manage/live/", include("summit.live.attendance_urls")),
     path("events/<slug:slug>/", include("summit.live.stream_urls")),
     path("events/<slug:slug>/manage/", include("summit.registration.manage_urls")),
+    path("events/<slug:slug>/gate/", include("summit.entry.gate_urls")),
     path("events/<slug:slug>/", include("summit.program.export_urls")),
     path("events/<slug:slug>/", include("summit.live.urls")),
     path("events/<slug:slug>/", include("summit.program.urls")),

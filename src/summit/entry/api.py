@@ -22,6 +22,7 @@ from summit.core.errors import NotFound
 from summit.core.schemas import errors
 from summit.core.storage import file_response
 from summit.entry.models import EntryRule, Proof
+from summit.entry.presenters import verdict_out
 from summit.entry.schemas import (
     DecisionIn,
     EntryStatusOut,
@@ -45,33 +46,6 @@ router = Router(tags=["entry"])
 
 
 # --- shapes ------------------------------------------------------------------------------------------------
-
-
-def verdict_out(verdict: gates.Verdict) -> dict:
-    person = verdict.participant
-    access = None
-    if person is not None:
-        from summit.entry.models import CategoryAccess
-
-        access = CategoryAccess.objects.filter(category_id=person.category_id).first()
-    return {
-        "admitted": verdict.admitted,
-        "reason": verdict.reason or None,
-        "detail": verdict.reason_text,
-        "person": {
-            "id": person.pk,
-            "name": person.display_name,
-            "category": person.category.tr_name,
-            "colour": access.colour if access else "#5f6b7a",
-        }
-        if person is not None and verdict.reason not in ("malformed", "bad_signature", "wrong_event")
-        else None,
-        "revision": verdict.revision,
-        "valid_until": verdict.status.valid_until if verdict.status else None,
-        "to_check": [gates.requirement_text(r, timezone.now()) for r in verdict.to_check],
-        "scan": verdict.scan.pk if verdict.scan else None,
-        "duplicate": verdict.duplicate,
-    }
 
 
 def proof_out(proof: Proof) -> dict:

@@ -36,6 +36,8 @@ class ScanIn(TokenIn):
 class PersonOut(Schema):
     id: int
     name: str = Field(..., description="The name in the person's own script, with the Latin form when known")
+    native: str = Field("", description="The name in the person's own script")
+    latin: str = Field("", description="The Latin form of the name, when known")
     category: str
     colour: str
 

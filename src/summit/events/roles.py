@@ -86,11 +86,21 @@ def organizer_event(request, slug: str) -> Event:
 
 
 def staff_events(user):
+    """The events whose back office ``user`` may open (:func:`is_staff_of`)."""
+    return _events_with(user, [ORGANIZER, ACCREDITATION_OFFICER])
+
+
+def gate_events(user):
+    """The events whose gates ``user`` may scan at (gate staff, organizers; see :func:`gate_zone_ids`)."""
+    return _events_with(user, [ORGANIZER, GATE_STAFF])
+
+
+def _events_with(user, role_names: list[str]):
     if getattr(user, "is_superuser", False):
         return Event.objects.all()
     if not getattr(user, "is_authenticated", False):
         return Event.objects.none()
-    return Event.objects.filter(roles__user=user).distinct()
+    return Event.objects.filter(roles__user=user, roles__role__in=role_names).distinct()
 
 
 def token_event(request, slug: str, *, staff: bool = False, organizer: bool = False):

@@ -13,16 +13,17 @@ from summit.events.services import get_event, set_staff_two_factor
 def index(request):
     """The site's front page: every event, with the visitor's registration and back-office links."""
     events = Event.objects.select_related("venue").order_by("start")
-    managed = (
-        set(roles.staff_events(request.user).values_list("pk", flat=True))
-        if request.user.is_authenticated
-        else set()
-    )
+    managed = gates = set()
+    if request.user.is_authenticated:
+        managed = set(roles.staff_events(request.user).values_list("pk", flat=True))
+        gates = set(roles.gate_events(request.user).values_list("pk", flat=True))
     my = {}
     if request.user.is_authenticated:
         my = {p.event_id: p for p in request.user.participations.select_related("category")}
     return render(
-        request, "events/index.html", {"events": events, "managed": managed, "my": my, "now": timezone.now()}
+        request,
+        "events/index.html",
+        {"events": events, "managed": managed, "gates": gates, "my": my, "now": timezone.now()},
     )
 
 

@@ -322,6 +322,10 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
         raise ValidationFailed(_("The device is not identified."), code="invalid_id", field="device")
     if len(scans) > MAX_OFFLINE_SCANS:
         raise ValidationFailed(_("Too many scans in one upload."), code="too_many_scans", field="scans")
+    if not isinstance(device_time, datetime) or timezone.is_naive(device_time):
+        raise ValidationFailed(
+            _("A time needs its offset from UTC."), code="invalid_time", field="device_time"
+        )
     now = timezone.now()
     skew = now - device_time
     zones = {z.code: z for z in Zone.objects.filter(event=event)}
@@ -334,7 +338,13 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
             )
         if not roles.can_scan(staff, event, zone):
             raise NotFound(_("This zone was not found."), code="zone_not_found")
-        when = item["scanned_at"]
+        when = item.get("scanned_at")
+        if not isinstance(when, datetime) or timezone.is_naive(when):
+            raise ValidationFailed(
+                _("A time needs its offset from UTC."),
+                code="invalid_time",
+                field=f"scans.{position}.scanned_at",
+            )
         if not item.get("id"):
             raise ValidationFailed(
                 _("Every scan needs its id."), code="invalid_id", field=f"scans.{position}"

@@ -1,0 +1,40 @@
+"""What a gate is told about a scan: the one JSON shape of a verdict, for the REST API (``entry/api.py``) and
+the gate page (``entry/gate_views.py``) alike."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from summit.entry.models import CategoryAccess
+from summit.entry.services import gates
+
+#: Refusals that say nothing about whose badge it may be: the code is not a genuine badge of this event.
+ANONYMOUS_REASONS = ("malformed", "bad_signature", "wrong_event")
+
+
+def verdict_out(verdict: gates.Verdict) -> dict:
+    """The verdict with the person (their name, category and its colour; never a proof), the reason in the
+    request's language and what gate staff check on the spot."""
+    person = verdict.participant
+    shown = person is not None and verdict.reason not in ANONYMOUS_REASONS
+    access = CategoryAccess.objects.filter(category_id=person.category_id).first() if shown else None
+    return {
+        "admitted": verdict.admitted,
+        "reason": verdict.reason or None,
+        "detail": verdict.reason_text,
+        "person": {
+            "id": person.pk,
+            "name": person.display_name,
+            "native": person.native_name,
+            "latin": person.latin_name,
+            "category": person.category.tr_name,
+            "colour": access.colour if access else CategoryAccess.DEFAULT_COLOUR,
+        }
+        if shown
+        else None,
+        "revision": verdict.revision,
+        "valid_until": verdict.status.valid_until if verdict.status else None,
+        "to_check": [gates.requirement_text(r, timezone.now()) for r in verdict.to_check],
+        "scan": verdict.scan.pk if verdict.scan else None,
+        "duplicate": verdict.duplicate,
+    }
