@@ -1,14 +1,23 @@
 """Entry in Debian's Chromium: a journalist uploads a test on a phone, an entry officer accepts it, the badge
-QR appears; and the entry pages have no serious axe finding in English and Chinese, on a laptop and a phone."""
+QR appears, and a gate without network admits it once and refuses it the second time, then uploads both
+scans when the network returns; and the entry pages have no serious axe finding in English and Chinese, on a laptop and a phone."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from summit.core.testing import PASSWORD, PDF_BYTES
-from summit.entry.models import Proof
-from summit.entry.testing import make_entry_officer, make_holder, make_proof, make_rule, stored_proof
+from summit.entry.models import Proof, Scan
+from summit.entry.testing import (
+    make_entry_officer,
+    make_gate_staff,
+    make_holder,
+    make_proof,
+    make_rule,
+    stored_proof,
+)
 from summit.events.testing import make_event, make_staff
 from summit.registration.services import issue_magic_link
 from summit.registration.testing import make_standard_categories
@@ -44,7 +53,9 @@ def entry_world(db):
     )
     officer = make_entry_officer(event, "entry@example.org")
     organizer = make_staff(event, "organizer", "organizer@example.org")
+    gate = make_gate_staff(event, event.zones.get(code="main"), email="gate@example.org")
     return {
+        "gate": gate,
         "event": event,
         "journalist": journalist,
         "officer": officer,
@@ -72,7 +83,7 @@ def test_a_journalist_uploads_a_test_the_officer_accepts_it_and_the_badge_appear
     phone.select_option("#id_time_zone", "Asia/Shanghai")
     phone.set_input_files("#id_file", str(document))
     with phone.expect_navigation():
-        phone.locator("form[enctype] button[type=submit]").press("Enter")
+        phone.locator("#upload-proof").press("Enter")
     assert "等待审核" in phone.locator("#entry-status").inner_text()
     assert_no_serious_axe(phone)
     proof = Proof.objects.get()
@@ -100,8 +111,35 @@ def test_a_journalist_uploads_a_test_the_officer_accepts_it_and_the_badge_appear
     assert "入场资格有效至" in phone.locator("#badge-valid").inner_text()
     assert_no_serious_axe(phone)
     phone.locator("details summary").click()
-    token = phone.locator("#badge-token").inner_text().replace(" ", "")
+    typed = phone.locator("#badge-token").inner_text()
+    token = typed.replace(" ", "")
     assert token.startswith("S1") and len(token) == 122
+
+    # 4. At the gate, the network is down: the scanner decides with its offline package. The code typed by
+    #    hand from the phone is admitted, the second scan is "already inside", and both reach the server
+    #    once the network returns.
+    tablet = new_page(mobile=True)
+    sign_in_staff(tablet, entry_world["gate"].email)
+    tablet.goto(f"/events/{event.slug}/gate/main/")
+    tablet.wait_for_selector("#gate[data-package-loaded=true][data-verifier-ready=true]")
+    tablet.context.set_offline(True)
+    tablet.wait_for_selector("#gate-network[data-state=offline]")
+    for state in ("admitted", "refused"):
+        tablet.fill("#gate-code", typed)
+        tablet.locator("#gate-code").press("Enter")
+        tablet.wait_for_selector(f"#gate-result[data-state={state}][data-mode=offline]")
+    assert "Already inside" in tablet.locator("#gate-reason").inner_text()
+    assert_no_serious_axe(tablet)
+    assert not Scan.objects.exists()
+    tablet.context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while Scan.objects.filter(offline=True).count() < 2:
+        assert time.monotonic() < deadline, "the offline scans did not reach the server"
+        time.sleep(0.2)
+    scans = list(
+        Scan.objects.order_by("scanned_at", "pk").values_list("participant_id", "admitted", "reason")
+    )
+    assert scans == [(journalist.pk, True, ""), (journalist.pk, False, "already_inside")]
 
 
 def test_the_badge_page_shows_offline_once_opened(entry_world, new_page, live_server):
