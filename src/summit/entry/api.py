@@ -49,11 +49,12 @@ router = Router(tags=["entry"])
 
 def verdict_out(verdict: gates.Verdict) -> dict:
     person = verdict.participant
-    access = None
-    if person is not None:
+    colour = verdict.colour
+    if person is not None and colour is None:
         from summit.entry.models import CategoryAccess
 
         access = CategoryAccess.objects.filter(category_id=person.category_id).first()
+        colour = access.colour if access else CategoryAccess.DEFAULT_COLOUR
     return {
         "admitted": verdict.admitted,
         "reason": verdict.reason or None,
@@ -62,7 +63,7 @@ def verdict_out(verdict: gates.Verdict) -> dict:
             "id": person.pk,
             "name": person.display_name,
             "category": person.category.tr_name,
-            "colour": access.colour if access else "#5f6b7a",
+            "colour": colour,
         }
         if person is not None and verdict.reason not in ("malformed", "bad_signature", "wrong_event")
         else None,
@@ -129,7 +130,7 @@ def status_out(participant) -> dict:
 
 def _gate(request, slug: str, zone_code: str):
     event = roles.token_event(request, slug)
-    zone = Zone.objects.filter(event=event, code=zone_code).first()
+    zone = gates.zone_by_code(event, zone_code)
     if zone is None or not roles.can_scan(request.auth.user, event, zone):
         raise NotFound(_("This zone was not found."), code="zone_not_found")
     return event, zone
