@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run serve worker beat test install messages lint format demo bench bench-crash bench-live clean
+.PHONY: run serve worker beat test install messages lint format demo bench bench-crash bench-live bench-gate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench-crash: install
 # Live fan-out (benchmarks/live_fanout.py): with SUMMIT_REDIS_URL set, also two processes sharing Redis.
 bench-live: install
 	$(BIN)/python benchmarks/live_fanout.py $(BENCH_ARGS)
+
+# Gates (benchmarks/gate_rush.py): offline verification, scans through the API (with SUMMIT_DATABASE_URL set,
+# on PostgreSQL too), the badges' PDF.
+bench-gate: install
+	$(BIN)/python benchmarks/gate_rush.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/summit.sqlite3* var/static

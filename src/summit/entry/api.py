@@ -103,7 +103,7 @@ def status_out(participant) -> dict:
 
 def _gate(request, slug: str, zone_code: str):
     event = roles.token_event(request, slug)
-    zone = Zone.objects.filter(event=event, code=zone_code).first()
+    zone = gates.zone_by_code(event, zone_code)
     if zone is None or not roles.can_scan(request.auth.user, event, zone):
         raise NotFound(_("This zone was not found."), code="zone_not_found")
     return event, zone
@@ -130,7 +130,9 @@ def _officer(request, slug: str):
 def check_token(request: HttpRequest, slug: str, payload: TokenIn):
     """What the gate of ``zone`` would say about the badge now, without recording a scan."""
     event, zone = _gate(request, slug, payload.zone)
-    return verdict_out(gates.check(event=event, zone=zone, token=payload.token, direction=payload.direction))
+    return verdict_out(
+        gates.check(event=event, zone=zone, token=payload.token, direction=payload.direction), event
+    )
 
 
 @router.post("{slug}/entry/scans", response={200: VerdictOut, **errors(404, 422)}, summary="Record a scan")
@@ -149,7 +151,7 @@ def record_scan(request: HttpRequest, slug: str, payload: ScanIn):
         device=payload.device,
         client_id=payload.client_id,
     )
-    return verdict_out(verdict)
+    return verdict_out(verdict, event)
 
 
 @router.get(
@@ -157,11 +159,14 @@ def record_scan(request: HttpRequest, slug: str, payload: ScanIn):
     response={200: dict, **errors(404, 422)},
     summary="A gate's offline package",
 )
-def offline_package(request: HttpRequest, slug: str, zone: Annotated[str, Query(max_length=40)]):
+def offline_package(
+    request: HttpRequest, slug: str, zone: Annotated[str, Query(max_length=40)], photos: bool = False
+):
     """The event's public key (raw Ed25519, base64url), every badge holder who may enter the zone with their
-    entry status, the revocation list (``[participant, revision]``) and the server's time."""
+    entry status, the revocation list (``[participant, revision]``) and the server's time; with
+    ``photos=true``, each holder's photo thumbnail as a ``data:`` address (about 4 KB each)."""
     event, zone_obj = _gate(request, slug, zone)
-    return gates.offline_package(event=event, zone=zone_obj)
+    return gates.offline_package(event=event, zone=zone_obj, photos=photos)
 
 
 @router.post(

@@ -232,7 +232,7 @@ def scan(request: HttpRequest, event, zone):
         device=payload.device,
         client_id=payload.client_id,
     )
-    return JsonResponse(verdict_out(verdict))
+    return JsonResponse(verdict_out(verdict, event))
 
 
 @require_GET

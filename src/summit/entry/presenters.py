@@ -3,6 +3,7 @@ the gate page (``entry/gate_views.py``) alike."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from summit.entry.models import CategoryAccess
@@ -12,12 +13,19 @@ from summit.entry.services import gates
 ANONYMOUS_REASONS = ("malformed", "bad_signature", "wrong_event")
 
 
-def verdict_out(verdict: gates.Verdict) -> dict:
+def verdict_out(verdict: gates.Verdict, event) -> dict:
     """The verdict with the person (their name, category and its colour; never a proof), the reason in the
-    request's language and what gate staff check on the spot."""
+        request's language, what gate staff check on the spot, and the address of the person's photo, which gate
+    staff compare with the face in front of them."""
     person = verdict.participant
     shown = person is not None and verdict.reason not in ANONYMOUS_REASONS
-    access = CategoryAccess.objects.filter(category_id=person.category_id).first() if shown else None
+    colour = verdict.colour
+    if shown and colour is None:
+        access = CategoryAccess.objects.filter(category_id=person.category_id).first()
+        colour = access.colour if access else CategoryAccess.DEFAULT_COLOUR
+    photo = None
+    if shown and getattr(person, "has_photo", False):
+        photo = reverse("entry:photo", args=[event.slug, person.pk])
     return {
         "admitted": verdict.admitted,
         "reason": verdict.reason or None,
@@ -28,7 +36,8 @@ def verdict_out(verdict: gates.Verdict) -> dict:
             "native": person.native_name,
             "latin": person.latin_name,
             "category": person.category.tr_name,
-            "colour": access.colour if access else CategoryAccess.DEFAULT_COLOUR,
+            "colour": colour,
+            "photo": photo,
         }
         if shown
         else None,

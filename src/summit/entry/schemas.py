@@ -40,6 +40,7 @@ class PersonOut(Schema):
     latin: str = Field("", description="The Latin form of the name, when known")
     category: str
     colour: str
+    photo: str | None = Field(None, description="The address of the person's badge photo, if they gave one")
 
 
 class VerdictOut(Schema):

@@ -25,19 +25,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from summit.core import rows
 from summit.core.errors import NotFound, ValidationFailed
 from summit.core.locking import lock, locking_enabled, race_window, write_transaction
 from summit.entry import rules, tokens
-from summit.entry.models import Badge, CategoryAccess, Presence, Proof, Scan
+from summit.entry.models import Badge, CategoryAccess, EntryRule, Portrait, Presence, Proof, Scan
 from summit.entry.services import badges
 from summit.entry.services.proofs import event_rules
 from summit.events.models import Zone
-from summit.registration.models import Participant
+from summit.registration.models import Category, Participant
 
 REASONS = {
     "malformed": _("Not a badge of this event: the code cannot be read."),
@@ -66,27 +67,26 @@ class Verdict:
     scan: Scan | None = None
     duplicate: bool = False
     to_check: list = field(default_factory=list)
+    colour: str | None = None  # the badge colour of the person's category, once read
 
     @property
     def reason_text(self) -> str:
         return str(REASONS.get(self.reason, "")) if self.reason else ""
 
 
-def event_zone(event, code_or_id) -> Zone:
-    zone = Zone.objects.filter(
-        event=event, **{"pk" if isinstance(code_or_id, int) else "code": code_or_id}
-    ).first()
-    if zone is None:
-        raise NotFound(_("This zone was not found."), code="zone_not_found")
-    return zone
-
-
-def zone_ids_of(category_id: int) -> set[int] | None:
-    """The zones a category's badge opens; ``None``: every zone."""
-    access = CategoryAccess.objects.filter(category_id=category_id).first()
-    if access is None:
+def zone_by_code(event, code: str) -> Zone | None:
+    """The event's zone ``code``, or ``None`` (plain SQL: every scan names its zone)."""
+    found = rows.fetch(
+        f"SELECT {{columns}} FROM {Zone._meta.db_table} z WHERE z.event_id = %s AND z.code = %s",
+        [event.pk, code],
+        Zone,
+        "z",
+    )
+    if not found:
         return None
-    return set(access.zones.values_list("pk", flat=True))
+    zone = found[0][0]
+    zone.event = event
+    return zone
 
 
 def _identify(event, token: str) -> tuple[str, tokens.Claims | None]:
@@ -103,25 +103,98 @@ def _identify(event, token: str) -> tuple[str, tokens.Claims | None]:
     return "", claims
 
 
+def _sql(text: str) -> str:
+    return text.format(
+        participant=Participant._meta.db_table,
+        category=Category._meta.db_table,
+        badge=Badge._meta.db_table,
+        access=CategoryAccess._meta.db_table,
+        access_zones=CategoryAccess.zones.through._meta.db_table,
+        presence=Presence._meta.db_table,
+        portrait=Portrait._meta.db_table,
+        rule=EntryRule._meta.db_table,
+        proof=Proof._meta.db_table,
+        scan=Scan._meta.db_table,
+    )
+
+
+def _holder(
+    event, zone, participant_id: int
+) -> tuple[Participant, int | None, str | None, bool, bool] | None:
+    """The participant with their category (and ``has_photo``), the current revision of their badge, the
+    colour of their category's badge (``None``: no access row), whether that badge opens ``zone`` (a category
+    without an access row, or whose row names no zone, opens every zone) and whether they are inside it: one
+    statement, as this is every scan's path (plain SQL,
+    ``core.rows``)."""
+    found = rows.fetch(
+        _sql(
+            "SELECT {{columns}},"
+            " (SELECT MAX(b.revision) FROM {badge} b WHERE b.participant_id = p.id AND b.revoked_at IS NULL),"
+            " a.colour,"
+            " (NOT EXISTS (SELECT 1 FROM {access_zones} az WHERE az.categoryaccess_id = a.id)"
+            "  OR EXISTS (SELECT 1 FROM {access_zones} az WHERE az.categoryaccess_id = a.id AND az.zone_id = %s)),"
+            " EXISTS (SELECT 1 FROM {presence} pr WHERE pr.participant_id = p.id AND pr.zone_id = %s"
+            " AND pr.inside = %s),"
+            " EXISTS (SELECT 1 FROM {portrait} ph WHERE ph.participant_id = p.id)"
+            " FROM {participant} p INNER JOIN {category} c ON c.id = p.category_id"
+            " LEFT OUTER JOIN {access} a ON a.category_id = p.category_id"
+            " WHERE p.event_id = %s AND p.id = %s"
+        ),
+        [zone.pk, zone.pk, True, event.pk, participant_id],
+        Participant,
+        "p",
+        Category,
+        "c",
+    )
+    if not found:
+        return None
+    participant, category, current, colour, opens, inside, photo = found[0]
+    participant.category = category
+    participant.has_photo = bool(photo)
+    return participant, current, colour, bool(opens), bool(inside)
+
+
+def _rules_and_proofs(event, participant, zone) -> tuple[list[EntryRule], list[Proof]]:
+    """The event's rules and, if one applies to the participant in ``zone``, their accepted proofs (plain
+    SQL)."""
+    rules_list = [
+        row[0]
+        for row in rows.fetch(
+            _sql("SELECT {{columns}} FROM {rule} r WHERE r.event_id = %s ORDER BY r.id"),
+            [event.pk],
+            EntryRule,
+            "r",
+        )
+    ]
+    if not rules.applicable(rules_list, participant, zone):
+        return rules_list, []
+    proofs = [
+        row[0]
+        for row in rows.fetch(
+            _sql(
+                "SELECT {{columns}} FROM {proof} pr WHERE pr.participant_id = %s AND pr.status = %s"
+                " ORDER BY pr.created_at, pr.id"
+            ),
+            [participant.pk, Proof.ACCEPTED],
+            Proof,
+            "pr",
+        )
+    ]
+    return rules_list, proofs
+
+
 def check(*, event, zone, token: str, direction: str = Scan.IN, at: datetime | None = None) -> Verdict:
     """What the gate of ``zone`` says about ``token`` at ``at`` (now), without recording anything."""
     at = at or timezone.now()
     reason, claims = _identify(event, token)
     if reason:
         return Verdict(False, reason, revision=claims.revision if claims else None)
-    participant = (
-        Participant.objects.filter(event=event, pk=claims.participant_id).select_related("category").first()
-    )
+    holder = _holder(event, zone, claims.participant_id)
+    if holder is None:
+        return Verdict(False, "not_approved", revision=claims.revision)
+    participant, current, colour, opens, inside = holder
     verdict = Verdict(False, participant=participant, revision=claims.revision)
-    if participant is None:
-        verdict.reason = "not_approved"
-        return verdict
-    current = (
-        Badge.objects.filter(participant=participant, revoked_at=None)
-        .order_by("-revision")
-        .values_list("revision", flat=True)
-        .first()
-    )
+    verdict.colour = colour or CategoryAccess.DEFAULT_COLOUR
     if current != claims.revision:
         verdict.reason = "revoked"
         return verdict
@@ -131,17 +204,15 @@ def check(*, event, zone, token: str, direction: str = Scan.IN, at: datetime | N
     if not participant.holds_onsite_place:
         verdict.reason = "not_approved"
         return verdict
-    allowed_zones = zone_ids_of(participant.category_id)
-    if allowed_zones is not None and zone.pk not in allowed_zones:
+    if not opens:
         verdict.reason = "wrong_zone"
         return verdict
-    proofs = list(Proof.objects.filter(participant=participant, status=Proof.ACCEPTED))
-    verdict.status = rules.evaluate(event_rules(event), proofs, participant, at=at, zone=zone)
+    rules_list, proofs = _rules_and_proofs(event, participant, zone)
+    verdict.status = rules.evaluate(rules_list, proofs, participant, at=at, zone=zone)
     verdict.to_check = verdict.status.to_check
     if not verdict.status.allowed:
         verdict.reason = "rule_not_met"
         return verdict
-    inside = Presence.objects.filter(participant=participant, zone=zone, inside=True).exists()
     if inside:
         verdict.reason = "already_inside"
         return verdict
@@ -164,9 +235,19 @@ def _clean_id(value: str, name: str) -> str:
     return value
 
 
-def _replayed(event, device: str, client_id: str) -> Verdict | None:
+def _replayed(event, device: str, client_id: str, *, known: bool = False) -> Verdict | None:
+    """The verdict of the scan recorded with this client id, if any. Unless ``known``, a plain query asks
+    first whether there is one (there almost never is)."""
     if not client_id:
         return None
+    if not known:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _sql("SELECT 1 FROM {scan} WHERE event_id = %s AND device = %s AND client_id = %s"),
+                [event.pk, device, client_id],
+            )
+            if cursor.fetchone() is None:
+                return None
     scan = (
         Scan.objects.filter(event=event, device=device, client_id=client_id)
         .select_related("participant")
@@ -175,6 +256,35 @@ def _replayed(event, device: str, client_id: str) -> Verdict | None:
     if scan is None:
         return None
     return Verdict(scan.admitted, scan.reason, scan.participant, scan.revision, scan=scan, duplicate=True)
+
+
+def _pass_door(event, participant, zone, direction: str, now: datetime, gate: str) -> bool:
+    """Flip the person's presence in ``zone`` (created on their first scan there) with one conditional
+    statement: an entry only if they are outside, an exit only if inside. Of two gates scanning the badge
+    at once, one flips it. Whether it flipped."""
+    quote = connection.ops.quote_name
+    since = Presence._meta.get_field("since")
+    entering = direction == Scan.IN
+    table = quote(Presence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, participant_id, zone_id, inside, since, gate)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (participant_id, zone_id)"
+            f" DO UPDATE SET inside = %s, since = %s, gate = %s WHERE {table}.inside = %s",
+            [
+                event.pk,
+                participant.pk,
+                zone.pk,
+                entering,
+                since.get_db_prep_save(now if entering else None, connection),
+                gate if entering else "",
+                entering,
+                since.get_db_prep_save(now, connection),
+                gate,
+                not entering,
+            ],
+        )
+        return cursor.rowcount > 0
 
 
 def scan(
@@ -201,35 +311,40 @@ def scan(
     try:
         with write_transaction():
             if verdict.admitted and participant is not None:
-                Presence.objects.bulk_create(
-                    [Presence(event=event, participant=participant, zone=zone)], ignore_conflicts=True
-                )
-                door = Presence.objects.filter(participant=participant, zone=zone)
                 if locking_enabled.get():
-                    # One conditional UPDATE: of two gates scanning the badge at once, one flips the row.
-                    door = door.filter(inside=direction == Scan.OUT)
+                    flipped = _pass_door(event, participant, zone, direction, now, gate)
                 else:  # the race tests' switch: "inside?" was read by check(), the write comes later
+                    Presence.objects.bulk_create(
+                        [Presence(event=event, participant=participant, zone=zone)], ignore_conflicts=True
+                    )
                     time.sleep(race_window.get())
-                flipped = door.update(inside=direction == Scan.IN, since=now, gate=gate)
+                    flipped = Presence.objects.filter(participant=participant, zone=zone).update(
+                        inside=direction == Scan.IN, since=now, gate=gate
+                    )
                 if not flipped and direction == Scan.IN:
                     verdict.admitted, verdict.reason = False, "already_inside"
-            verdict.scan = Scan.objects.create(
-                event=event,
-                zone=zone,
-                participant=participant,
-                revision=verdict.revision,
-                direction=direction,
-                admitted=verdict.admitted,
-                reason=verdict.reason,
-                scanned_at=now,
-                recorded_at=now,
-                gate=gate,
-                device=device,
-                client_id=client_id,
-                staff=staff if getattr(staff, "is_authenticated", False) else None,
-            )
+            values = {
+                "event_id": event.pk,
+                "zone_id": zone.pk,
+                "participant_id": participant.pk if participant is not None else None,
+                "revision": verdict.revision,
+                "direction": direction,
+                "admitted": verdict.admitted,
+                "reason": verdict.reason,
+                "scanned_at": now,
+                "device_time": None,
+                "recorded_at": now,
+                "gate": gate,
+                "device": device,
+                "client_id": client_id,
+                "staff_id": staff.pk if getattr(staff, "is_authenticated", False) else None,
+                "offline": False,
+                "conflict": "",
+            }
+            verdict.scan = Scan(id=rows.insert(Scan, values), **values)  # plain SQL: every scan's path
+            verdict.scan._state.adding, verdict.scan._state.db = False, "default"
     except IntegrityError:
-        replay = _replayed(event, device, client_id)
+        replay = _replayed(event, device, client_id, known=True)
         if replay is None:
             raise
         return replay
@@ -239,9 +354,10 @@ def scan(
 # --- offline ---------------------------------------------------------------------------------------------
 
 
-def offline_package(*, event, zone) -> dict:
+def offline_package(*, event, zone, photos: bool = False) -> dict:
     """What a gate of ``zone`` needs to decide without the server: the event's public key, every badge
-    holder who may enter the zone with their entry status, the revocation list and the server's time."""
+    holder who may enter the zone with their entry status, the revocation list and the server's time; with
+    ``photos``, each one's photo thumbnail (a ``data:`` address, about 4 KB each)."""
     now = timezone.now()
     rules_list = event_rules(event)
     current = dict(
@@ -260,10 +376,17 @@ def offline_package(*, event, zone) -> dict:
         a.category_id: a
         for a in CategoryAccess.objects.filter(category__event=event).prefetch_related("zones")
     }
+    thumbnails = {}
+    if photos:
+        for pk, thumb in Portrait.objects.filter(participant__event=event).values_list(
+            "participant_id", "thumbnail"
+        ):
+            thumbnails[pk] = "data:image/jpeg;base64," + base64.b64encode(bytes(thumb)).decode("ascii")
     participants = []
     for person in people:
         category_access = access.get(person.category_id)
-        if category_access is not None and zone.pk not in {z.pk for z in category_access.zones.all()}:
+        opened = {z.pk for z in category_access.zones.all()} if category_access else set()
+        if opened and zone.pk not in opened:  # no zone named: every zone
             continue
         status = rules.evaluate(rules_list, accepted[person.pk], person, at=now, zone=zone)
         participants.append(
@@ -278,6 +401,7 @@ def offline_package(*, event, zone) -> dict:
                 "valid_until": status.valid_until.isoformat() if status.valid_until else None,
                 "to_check": [requirement_text(r, now) for r in status.to_check],
                 "inside": person.pk in inside,
+                **({"photo": thumbnails.get(person.pk)} if photos else {}),
             }
         )
     return {

@@ -264,3 +264,29 @@ def test_gate_staff_of_another_zone_or_removed_staff_cannot_upload(event, main, 
             scans=[{**scans[0], "zone": "press"}],
         )
     assert not Scan.objects.exists()
+
+
+def test_a_category_whose_badge_names_no_zone_opens_every_zone(event, categories, main, press, holder):
+    CategoryAccess.objects.create(category=categories["company"], colour="#336699")
+    assert scan(event, press, token_of(holder)).admitted
+    assert holder.pk in {p["id"] for p in gates.offline_package(event=event, zone=main)["participants"]}
+
+
+def test_the_package_carries_photo_thumbnails_on_request(event, main, holder):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from summit.entry.services import photos
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), (1, 2, 3)).save(out, "JPEG")
+    photos.save_photo(participant=holder, upload=SimpleUploadedFile("me.jpg", out.getvalue()))
+    assert "photo" not in gates.offline_package(event=event, zone=main)["participants"][0]
+    (person,) = gates.offline_package(event=event, zone=main, photos=True)["participants"]
+    assert person["photo"].startswith("data:image/jpeg;base64,")
+    verdict = scan(event, main, token_of(holder))
+    from summit.entry.presenters import verdict_out
+
+    assert verdict_out(verdict, event)["person"]["photo"] == f"/events/wic/entry/photos/{holder.pk}.jpg"

@@ -126,6 +126,10 @@
     var person = result.person;
     show($("gate-person"), Boolean(person));
     show($("gate-category"), Boolean(person && person.category));
+    var photo = $("gate-photo");
+    var source = person && typeof person.photo === "string" && /^(\/|data:image\/jpeg;base64,)/.test(person.photo) ? person.photo : "";
+    if (source) { photo.src = source; } else { photo.removeAttribute("src"); }
+    show(photo, Boolean(source));
     if (person) {
       var native = person.native || person.name || "";
       var latin = person.latin || "";
