@@ -717,6 +717,57 @@ def report_online(
 
 # --- pdf -----------------------------------------------------------------------------------------------------
 
+# (given, family, latin given, latin family, family first): names in the scripts badges must draw.
+WORLD_NAMES = [
+    ("伟", "王", "Wei", "Wang", True),
+    ("花子", "田中", "Hanako", "Tanaka", True),
+    ("민준", "김", "Minjun", "Kim", True),
+    ("محمد", "عبد الله", "", "", False),
+    ("Анна", "Иванова", "Anna", "Ivanova", False),
+    ("สมชาย", "ใจดี", "", "", False),
+    ("राहुल", "शर्मा", "", "", False),
+    ("Zoë", "Ñúñez", "Zoë", "Ñúñez", False),
+    ("Νίκος", "Παπαδόπουλος", "Nikos", "Papadopoulos", False),
+]
+
+
+def world_names_and_photos(ids: list[int]) -> int:
+    """Give the badge holders names in nine scripts and every other one a photo of its own (a distinct
+    600 × 800 JPEG, as the photo service stores them); return how many have a photo."""
+    import io
+    import random
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from summit.core.storage import private_storage, random_name
+    from summit.entry.models import Portrait
+    from summit.registration.models import Participant
+
+    people = list(Participant.objects.filter(pk__in=ids).order_by("pk"))
+    for n, person in enumerate(people):
+        given, family, latin_given, latin_family, family_first = WORLD_NAMES[n % len(WORLD_NAMES)]
+        person.given_name, person.family_name = given, family
+        person.given_name_latin, person.family_name_latin = latin_given, latin_family
+        person.latin_given = bool(latin_given)
+        person.name_order = Participant.FAMILY_FIRST if family_first else Participant.GIVEN_FIRST
+    Participant.objects.bulk_update(
+        people,
+        ["given_name", "family_name", "given_name_latin", "family_name_latin", "latin_given", "name_order"],
+    )
+    rng = random.Random(7)
+    portraits = []
+    for person in people[::2]:
+        image = Image.new("RGB", (60, 80), tuple(rng.randrange(256) for _ in range(3)))
+        image.putdata([tuple(rng.randrange(256) for _ in range(3)) for _ in range(60 * 80)])
+        image = image.resize((600, 800))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+        name = private_storage().save(f"portraits/{random_name('jpg')}", ContentFile(out.getvalue()))
+        portraits.append(Portrait(participant=person, file_name=name, thumbnail=b""))
+    Portrait.objects.bulk_create(portraits)
+    return len(portraits)
+
 
 def run_pdf(args) -> int:
     from summit.core import jobs
@@ -728,10 +779,11 @@ def run_pdf(args) -> int:
     event, _zone, category = build_event(rule=False)
     holders = build_holders(event, category, args.badges, proofs=False)
     ids = [participant for participant, _token in holders]
+    with_photos = world_names_and_photos(ids)
     started = time.perf_counter()
     job = jobs.enqueue(
         "entry.badges_pdf",
-        args={"event_id": event.pk, "participant_ids": ids, "size": "A6"},
+        args={"event": event.pk, "ids": ids, "size": "A6"},
         scope=f"event:{event.pk}",
         label="Badges",
     )
@@ -743,10 +795,19 @@ def run_pdf(args) -> int:
         from summit.core.storage import private_storage
 
         size = private_storage().size(job.result_file)
-    pages = (job.result or {}).get("pages", len(ids)) if ok else 0
+    pages = 0
+    if ok and job.result_file:
+        import re
+
+        from summit.core.storage import private_storage
+
+        with private_storage().open(job.result_file, "rb") as handle:
+            pages = len(re.findall(rb"/Type\s*/Page\b", handle.read()))
+    ok = ok and pages == len(ids)
     print()
     print(
-        f"gate rush (pdf): {len(ids)} badges, A6, job {job.state}"
+        f"gate rush (pdf): {len(ids)} badges ({with_photos} with a photo, names in nine scripts), A6, "
+        f"job {job.state}, {pages} pages"
         + (f" ({job.error.strip().splitlines()[-1][:200]})" if job.error else "")
         + f"; file {size / 1e6:.1f} MB"
     )

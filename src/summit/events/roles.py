@@ -16,15 +16,26 @@ ENTRY_OFFICER = "entry_officer"
 GATE_STAFF = "gate_staff"
 
 
+def _load_roles(user, event) -> None:
+    """The user's roles on ``event`` and, for gate staff, their zones: one query, kept on the user object
+    for the request."""
+    roles, zones = set(), set()
+    for role, zone in EventRole.objects.filter(user=user, event=event).values_list("role", "zones__id"):
+        roles.add(role)
+        if role == GATE_STAFF and zone is not None:
+            zones.add(zone)
+    user._summit_roles[event.pk] = roles
+    user._summit_gate_zones[event.pk] = zones
+
+
 def event_roles(user, event) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
-    cache = getattr(user, "_summit_roles", None)
-    if cache is None:
-        cache = user._summit_roles = {}
-    if event.pk not in cache:
-        cache[event.pk] = set(EventRole.objects.filter(user=user, event=event).values_list("role", flat=True))
-    return cache[event.pk]
+    if getattr(user, "_summit_roles", None) is None:
+        user._summit_roles, user._summit_gate_zones = {}, {}
+    if event.pk not in user._summit_roles:
+        _load_roles(user, event)
+    return user._summit_roles[event.pk]
 
 
 def is_organizer(user, event) -> bool:
@@ -54,9 +65,7 @@ def gate_zone_ids(user, event) -> set[int] | None:
         return None
     if GATE_STAFF not in event_roles(user, event):
         return set()
-    return set(
-        EventRole.objects.filter(user=user, event=event, role=GATE_STAFF).values_list("zones__id", flat=True)
-    ) - {None}
+    return set(user._summit_gate_zones[event.pk])
 
 
 def can_scan(user, event, zone) -> bool:
