@@ -121,6 +121,7 @@ def sheet(sheet, site: str) -> None:
         ("Entry rules and occupancy", f"{site}/events/{SLUG}/manage/entry/"),
         ("Proofs to review", f"{site}/events/{SLUG}/manage/entry/review/"),
         ("My entry and badge", f"{site}/events/{SLUG}/entry/"),
+        ("Gate scanner", f"{site}/events/{SLUG}/gate/"),
     ]
     override = os.environ.get("SUMMIT_DEMO_PASSWORD")
     sheet.logins += [(role, email, override or password) for role, email, password in LOGINS]
