@@ -61,6 +61,7 @@ from seat_rush import (
     fire,
     free_port,
     is_postgres,
+    make_people,
     percentile,
     pg_dsn,
     start_server,
@@ -215,35 +216,12 @@ def build_holders(event, category, n: int, *, prefix: str = "gate", proofs: bool
     ``(participant id, token)`` each."""
     from datetime import timedelta
 
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from summit.entry.models import Badge, Proof
     from summit.entry.services import badges
-    from summit.registration.models import Participant
 
-    users = get_user_model().objects.bulk_create(
-        get_user_model()(email=f"{prefix}{i:05d}@bench.example.org", password="!") for i in range(n)
-    )
-    people = Participant.objects.bulk_create(
-        Participant(
-            event=event,
-            category=category,
-            user=user,
-            email=user.email,
-            given_name="Wei",
-            family_name=f"Wang{i}",
-            given_name_latin="Wei",
-            family_name_latin=f"Wang{i}",
-            name_order=Participant.FAMILY_FIRST,
-            country="CN",
-            attendance_mode=Participant.ONSITE,
-            language="en",
-            status=Participant.APPROVED,
-            search_text=f"wei wang{i}\n{user.email}",
-        )
-        for i, user in enumerate(users)
-    )
+    users, people = make_people(event, category, n, prefix=prefix)
     rows = Badge.objects.bulk_create(Badge(event=event, participant=p, revision=1) for p in people)
     if proofs:
         now = timezone.now()

@@ -287,28 +287,14 @@ def measure(args, label: str, var_dir: Path, server_env: dict) -> int:
 # --- data ----------------------------------------------------------------------------------------------------
 
 
-def build_data(n: int, seats: int, *, warm: int) -> dict:
-    """The event, the session, and ``n`` (+``warm``) approved on-site participants with their API tokens."""
-    from datetime import timedelta
-
+def make_people(event, category, count: int, *, prefix: str) -> tuple[list, list]:
+    """``count`` accounts and approved on-site participants of ``category``, in two bulk inserts."""
     from django.contrib.auth import get_user_model
 
-    from summit.accounts.models import ApiToken, hash_token
-    from summit.events.testing import make_event
-    from summit.program.testing import make_forum, make_session
     from summit.registration.models import Participant
-    from summit.registration.testing import make_category
 
-    event = make_event(SLUG)
-    category = make_category(event, "company", needs_approval=False)
-    forum = make_forum(event, slug="opening")
-    session = make_session(
-        event, forum, capacity=seats, online=True, title_en="Opening keynote", title_zh="开幕主旨演讲"
-    )
-    # The warm-up requests book another session (first call of each worker), never the rushed one.
-    warm_session = make_session(event, forum, start=event.start + timedelta(days=1), capacity=warm + 1)
     users = get_user_model().objects.bulk_create(
-        get_user_model()(email=f"rush{i:05d}@bench.example.org", password="!") for i in range(n + warm)
+        get_user_model()(email=f"{prefix}{i:05d}@bench.example.org", password="!") for i in range(count)
     )
     people = Participant.objects.bulk_create(
         Participant(
@@ -329,6 +315,27 @@ def build_data(n: int, seats: int, *, warm: int) -> dict:
         )
         for i, user in enumerate(users)
     )
+    return users, people
+
+
+def build_data(n: int, seats: int, *, warm: int) -> dict:
+    """The event, the session, and ``n`` (+``warm``) approved on-site participants with their API tokens."""
+    from datetime import timedelta
+
+    from summit.accounts.models import ApiToken, hash_token
+    from summit.events.testing import make_event
+    from summit.program.testing import make_forum, make_session
+    from summit.registration.testing import make_category
+
+    event = make_event(SLUG)
+    category = make_category(event, "company", needs_approval=False)
+    forum = make_forum(event, slug="opening")
+    session = make_session(
+        event, forum, capacity=seats, online=True, title_en="Opening keynote", title_zh="开幕主旨演讲"
+    )
+    # The warm-up requests book another session (first call of each worker), never the rushed one.
+    warm_session = make_session(event, forum, start=event.start + timedelta(days=1), capacity=warm + 1)
+    users, people = make_people(event, category, n + warm, prefix="rush")
     raws = ["smt_" + secrets.token_urlsafe(30) for _ in users]
     ApiToken.objects.bulk_create(
         ApiToken(event=event, user=user, name="app", prefix=raw[:10], token_hash=hash_token(raw))

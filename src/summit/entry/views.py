@@ -34,23 +34,14 @@ from summit.entry.models import (
 from summit.entry.services import badges, gates, photos, privacy, proofs
 from summit.events import roles
 from summit.events.services import get_event
+from summit.registration import services as registration
 from summit.registration.models import Participant
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 def _own(request, slug: str) -> Participant:
-    event = get_event(slug)
-    if not request.user.is_authenticated:
-        raise NotFound(_("Please sign in with the link from your e-mail."))
-    participant = (
-        Participant.objects.filter(event=event, user=request.user)
-        .select_related("category", "organization", "event")
-        .first()
-    )
-    if participant is None:
-        raise NotFound(_("You are not registered for this event."))
-    return participant
+    return registration.own_registration(request.user, get_event(slug))
 
 
 def _document(proof: Proof, data: bytes, content_type: str):
@@ -109,22 +100,23 @@ def me(request, slug):
     )
 
 
-@require_GET
-def my_proof(request, slug, proof_id):
-    participant = _own(request, slug)
-    proof = participant.proofs.filter(pk=proof_id).select_related("event").first()
+def _my_proof(request, slug, proof_id) -> Proof:
+    proof = _own(request, slug).proofs.filter(pk=proof_id).select_related("event").first()
     if proof is None:
         raise NotFound(_("This proof was not found."))
+    return proof
+
+
+@require_GET
+def my_proof(request, slug, proof_id):
+    proof = _my_proof(request, slug, proof_id)
     data, content_type = proofs.open_proof(proof=proof, actor=request.user)
     return _document(proof, data, content_type)
 
 
 @require_POST
 def delete_my_proof(request, slug, proof_id):
-    participant = _own(request, slug)
-    proof = participant.proofs.filter(pk=proof_id).select_related("event").first()
-    if proof is None:
-        raise NotFound(_("This proof was not found."))
+    proof = _my_proof(request, slug, proof_id)
     proofs.delete_proof(proof=proof, actor=request.user)
     messages.success(request, _("Your proof and its document were deleted."))
     return redirect("entry:me", slug=slug)
@@ -469,7 +461,6 @@ def _desk_event(request, slug):
 
 
 def _badge_holders(event, params):
-    from summit.registration import services as registration
 
     queryset, applied = registration.filter_participants(event, params)
     holders = queryset.filter(status=Participant.APPROVED, attendance_mode=Participant.ONSITE)

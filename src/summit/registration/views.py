@@ -161,16 +161,7 @@ def magic(request, token):
 
 
 def _own_participant(request, event) -> Participant:
-    if not request.user.is_authenticated:
-        raise NotFound(_("Please sign in with the link from your e-mail."))
-    participant = (
-        Participant.objects.filter(event=event, user=request.user)
-        .select_related("category", "organization", "event")
-        .first()
-    )
-    if participant is None:
-        raise NotFound(_("You are not registered for this event."))
-    return participant
+    return services.own_registration(request.user, event)
 
 
 def me(request, slug):

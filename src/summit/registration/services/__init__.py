@@ -48,6 +48,7 @@ from summit.registration.services.links import (
     authenticate_token,
     issue_magic_link,
     link_participant,
+    own_registration,
     request_magic_link,
     safe_next_path,
     send_status_mail,
@@ -68,6 +69,7 @@ from summit.registration.services.quota import initial_status, onsite_full, onsi
 from summit.registration.services.registering import Entry, add_participants, register, update_participant
 
 __all__ = [
+    "own_registration",
     "DECISION_STATUSES",
     "INVITATION_ACTIVE",
     "INVITATION_EXPIRED",

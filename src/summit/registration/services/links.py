@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from summit.accounts import services as accounts
 from summit.accounts.auth import authenticate_token as authenticate_api_token
 from summit.core import mail
-from summit.core.errors import Forbidden
+from summit.core.errors import Forbidden, NotFound
 from summit.core.locking import write_transaction
 from summit.core.text import UnsafeEmail, clean_email
 from summit.events.models import Event
@@ -119,3 +120,18 @@ def authenticate_token(raw: str):
     if participant is not None:
         participant.event = token.event
     return token
+
+
+def own_registration(user, event: Event) -> Participant:
+    """The signed-in ``user``'s registration for ``event``, with its category, organization and event; a
+    friendly NotFound for a visitor who is not signed in or not registered."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Please sign in with the link from your e-mail."))
+    participant = (
+        Participant.objects.filter(event=event, user=user)
+        .select_related("category", "organization", "event")
+        .first()
+    )
+    if participant is None:
+        raise NotFound(_("You are not registered for this event."))
+    return participant
