@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
@@ -50,9 +50,9 @@ PAGE_TEXTS = {
     "to_check": gettext_lazy("Check at the gate:"),
     "offline_decision": gettext_lazy("Decided on this device without the server; it will be uploaded."),
     "duplicate": gettext_lazy("This scan was already recorded."),
-    "online": gettext_lazy("Online"),
-    "offline": gettext_lazy("Offline"),
-    "package": gettext_lazy("Offline data: %(count)s people, updated %(time)s."),
+    "online": pgettext_lazy("network connection", "Online"),
+    "offline": pgettext_lazy("network connection", "Offline"),
+    "package": gettext_lazy("Badges in the offline data: %(count)s, updated %(time)s."),
     "no_package": gettext_lazy("No offline data yet: without a connection, badges cannot be checked."),
     "uploaded": gettext_lazy("Scans uploaded: %(count)s."),
     "upload_waiting": gettext_lazy("Offline: the scans are uploaded when the connection returns."),
