@@ -190,3 +190,28 @@ def test_entry_pages_have_no_serious_axe_findings(entry_world, new_page, live_se
         check(organizer, path)
     if findings:
         pytest.fail("\n\n".join(findings), pytrace=False)
+
+
+def test_entry_pages_pass_the_content_security_policy(entry_world, new_page, live_server):
+    from .test_content_security_policy import Watch
+
+    event, journalist = entry_world["event"], entry_world["journalist"]
+    make_proof(journalist, kind="test")
+    person = new_page(mobile=True)
+    watch = Watch(person)
+    sign_in_participant(person, journalist, live_server.url)
+    for path in (f"/events/{event.slug}/entry/", f"/events/{event.slug}/entry/badge/"):
+        watch.visit(path)
+    # The time zone list starts at the browser's own zone (summit.js), and the badge page's worker registers.
+    watch.visit(f"/events/{event.slug}/entry/")
+    assert person.input_value("#id_time_zone") == person.evaluate(
+        "Intl.DateTimeFormat().resolvedOptions().timeZone"
+    )
+    person.evaluate("() => navigator.serviceWorker.ready")
+    watch.assert_clean("participant")
+    staff = new_page()
+    watch = Watch(staff)
+    sign_in_staff(staff, entry_world["organizer"].email)
+    for path in ("", "badges/"):
+        watch.visit(f"/events/{event.slug}/manage/entry/{path}")
+    watch.assert_clean("organizer")

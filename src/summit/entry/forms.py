@@ -15,9 +15,8 @@ from summit.entry.services.proofs import REJECT_REASONS
 
 @functools.cache
 def zone_ids() -> list[str]:
-    return sorted(
-        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
+    zones = {z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))}
+    return sorted(zones | {"UTC"})
 
 
 def _tr_name(obj) -> str:
