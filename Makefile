@@ -46,8 +46,10 @@ beat: export SUMMIT_JOBS_BACKEND = celery
 beat: install
 	$(BIN)/celery -A summit.celery beat --loglevel=INFO
 
+# The suite runs on TEST_WORKERS pytest-xdist workers, a test file on one worker (conftest.py).
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

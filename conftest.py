@@ -5,6 +5,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _test_environment(settings, tmp_path, monkeypatch):
+    # Every test starts in the default language: a request in Chinese leaves its language active in the
+    # thread, which must not carry over into the next test (the order of tests differs between workers).
+    from django.utils import translation
+
+    translation.deactivate()
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Links in mails and on pages are built from SITE_URL (core/http.py): the test client's own address.
@@ -95,6 +100,28 @@ def officer_client(client, officer):
     return client
 
 
+# Test files that use the machine's Redis and RabbitMQ (the same databases and queues): `make test` runs the
+# suite on several pytest-xdist workers, and these files all go to one worker, one after the other.
+SHARED_SERVICES = {
+    "src/summit/core/tests/test_celery_workers.py",
+    "src/summit/core/tests/test_live.py",
+    "src/summit/live/tests/test_attendance.py",
+    "tests/test_live_serving.py",
+    "tests/test_signin_limits.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test file runs on one worker (its module fixtures are built once); the files that share the
+    machine's services run on the same worker (``--dist loadgroup``)."""
+    root = config.rootpath
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else str(item.path)
+        item.add_marker(pytest.mark.xdist_group("shared-services" if path in SHARED_SERVICES else path))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With CI=true nothing may be skipped: a skipped test fails the run."""
     if os.environ.get("CI", "").lower() != "true":
@@ -110,9 +137,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(tmp_path_factory):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite tests use a file database (WAL, busy timeout), as Summit does, not a shared in-memory one:
-    concurrent writers then wait for the lock instead of failing with "table is locked"."""
+    concurrent writers then wait for the lock instead of failing with "table is locked". Each pytest-xdist
+    worker has its own (a file in its own temporary folder; on PostgreSQL pytest-django's ``_gw0`` suffix)."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]

@@ -35,14 +35,26 @@ VAR_DIR = Path(env("VAR_DIR", str(PROJECT_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def _generated_once(path: Path, make) -> str:
+    """The secret in ``path``, which the first process to start writes (mode 0600, written to a temporary
+    file and linked into place, so that processes starting together all read the same whole secret)."""
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+        try:
+            os.link(temporary, path)  # fails if another process was first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
+
+
 def _secret_from_var(filename: str) -> str:
     """Read a secret from ``var/``; generate it there (mode 0600) on first run."""
-    path = VAR_DIR / filename
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return _generated_once(VAR_DIR / filename, lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = env("SECRET_KEY") or _secret_from_var("secret_key")
@@ -50,12 +62,9 @@ SECRET_KEY = env("SECRET_KEY") or _secret_from_var("secret_key")
 
 def _fernet_key_from_var(filename: str) -> str:
     """A Fernet key (32 random bytes, URL-safe base64) from ``var/``; generated there (mode 0600) on first run."""
-    path = VAR_DIR / filename
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-    return path.read_text().strip()
+    return _generated_once(
+        VAR_DIR / filename, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
 
 
 # Keys that encrypt health proofs and badge signing keys at rest (entry/crypto.py): the first encrypts, all
