@@ -115,11 +115,21 @@ def pytest_collection_modifyitems(config, items):
     """Each test file runs on one worker (its module fixtures are built once); the files that share the
     machine's services run on the same worker (``--dist loadgroup``)."""
     root = config.rootpath
+
+    def path_of(item) -> str:
+        return item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else str(item.path)
+
     for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else str(item.path)
-        item.add_marker(pytest.mark.xdist_group("shared-services" if path in SHARED_SERVICES else path))
+        if not item.get_closest_marker("xdist_group"):
+            path = path_of(item)
+            item.add_marker(pytest.mark.xdist_group("shared-services" if path in SHARED_SERVICES else path))
+    # The longest files first (the browser and the shared services), so that no worker is left with one
+    # of them at the end while the other waits.
+    items.sort(
+        key=lambda item: (
+            0 if path_of(item) in SHARED_SERVICES or path_of(item).startswith("tests/browser/") else 1
+        )
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):

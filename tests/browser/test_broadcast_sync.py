@@ -154,9 +154,13 @@ def test_captions_are_shown_and_chosen_in_the_player(new_page, broadcast):
     labels = page.eval_on_selector_all("#player-subtitles option", "(os) => os.map((o) => o.textContent)")
     assert labels[0] == "Off" and sorted(labels[1:]) == ["Chinese", "English"]
     # On an English page the English captions show, at the video's second.
-    page.wait_for_function(f"() => ({SHOWN_CUE})()?.startsWith('eng ')", timeout=10000)
-    cue = page.evaluate(SHOWN_CUE)
-    assert abs(int(cue.split()[1]) - page.evaluate(POSITION)) <= 1.5
+    # The cue and the video's position are read at the same moment: each cue shows for 0.9 s of its second,
+    # so reading them one after the other could fall in the gap between two cues.
+    cue, position = page.wait_for_function(
+        f"() => {{ const cue = ({SHOWN_CUE})(); return cue && cue.startsWith('eng ') ? [cue, ({POSITION})()] : null; }}",
+        timeout=10000,
+    ).json_value()
+    assert abs(int(cue.split()[1]) - position) <= 1.5
     page.locator("#player-subtitles").select_option(label="Chinese")
     page.wait_for_function(f"() => ({SHOWN_CUE})()?.startsWith('chi ')", timeout=10000)
     page.locator("#player-subtitles").select_option(label="Off")
