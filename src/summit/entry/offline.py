@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from summit.entry import tokens
@@ -85,9 +84,9 @@ class Verifier:
         if claims.event_id != self.event_id:
             return False, "wrong_event", participant
         try:
-            self.public_key.verify(signature, message)
-        except InvalidSignature:
-            return False, "bad_signature", participant
+            tokens.check_signature(self.public_key, message, signature)
+        except tokens.TokenError as exc:
+            return False, exc.code, participant
         if (participant, claims.revision) in self.revoked:
             return False, "revoked", participant
         entry = self.people.get(participant)

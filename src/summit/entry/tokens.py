@@ -83,13 +83,18 @@ def split(text: str) -> tuple[Claims, bytes, bytes]:
     return Claims(event_id, participant_id, revision), message, signature
 
 
-def verify(public_key: Ed25519PublicKey, text: str) -> Claims:
-    """The claims of a token signed with ``public_key``'s private key; ``TokenError`` otherwise."""
-    claims, message, signature = split(text)
+def check_signature(public_key: Ed25519PublicKey, message: bytes, signature: bytes) -> None:
+    """``TokenError("bad_signature")`` unless ``signature`` (of a split token) is ``public_key``'s."""
     try:
         public_key.verify(signature, message)
     except InvalidSignature:
         raise TokenError("bad_signature") from None
+
+
+def verify(public_key: Ed25519PublicKey, text: str) -> Claims:
+    """The claims of a token signed with ``public_key``'s private key; ``TokenError`` otherwise."""
+    claims, message, signature = split(text)
+    check_signature(public_key, message, signature)
     return claims
 
 

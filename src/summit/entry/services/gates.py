@@ -90,14 +90,15 @@ def zone_by_code(event, code: str) -> Zone | None:
 
 
 def _identify(event, token: str) -> tuple[str, tokens.Claims | None]:
+    """``(reason, claims)``: the reason is empty for a genuine badge token of ``event`` (decoded once)."""
     try:
-        claims, _message, _signature = tokens.split(token)
+        claims, message, signature = tokens.split(token)
     except tokens.TokenError as exc:
         return exc.code, None
     if claims.event_id != event.pk:
         return "wrong_event", claims
     try:
-        tokens.verify(badges.public_key(event), token)
+        tokens.check_signature(badges.public_key(event), message, signature)
     except tokens.TokenError as exc:
         return exc.code, claims
     return "", claims
