@@ -103,10 +103,7 @@ def status_out(participant) -> dict:
 
 def _gate(request, slug: str, zone_code: str):
     event = roles.token_event(request, slug)
-    zone = gates.zone_by_code(event, zone_code)
-    if zone is None or not roles.can_scan(request.auth.user, event, zone):
-        raise NotFound(_("This zone was not found."), code="zone_not_found")
-    return event, zone
+    return event, gates.staffed_zone(request.auth.user, event, zone_code)
 
 
 def _participant(request, slug: str):

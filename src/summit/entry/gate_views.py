@@ -12,25 +12,23 @@ from __future__ import annotations
 
 import json
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
 
-from summit.core import two_factor
-from summit.core.errors import NotFound, SummitError
+from summit.core.errors import SummitError
 from summit.core.i18n import sort_localized
 from summit.entry.presenters import verdict_out
 from summit.entry.schemas import OfflineUploadIn, ScanIn
 from summit.entry.services import gates
 from summit.events import roles
+from summit.events.middleware import second_factor_step
 from summit.events.models import Zone
 from summit.events.services import get_event
 
@@ -74,16 +72,6 @@ class SecondFactorRequired(SummitError):
     code = "second_factor_required"
 
 
-def _second_factor_step(request: HttpRequest, event) -> str | None:
-    """Where staff of an event that requires a second factor go first (as ``events/middleware.py`` does for
-    the back office), or None."""
-    user = request.user
-    if roles.is_staff_of(user, event) and not roles.passed_second_factor(user, event):
-        step = "core:login_code" if two_factor.confirmed_device(user) else "core:two_factor"
-        return f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}"
-    return None
-
-
 def _gate_event(request: HttpRequest, slug: str):
     """The event and the zones the user may scan at there (None: every zone); 404 without a gate role."""
     event = get_event(slug)
@@ -95,10 +83,7 @@ def _gate_event(request: HttpRequest, slug: str):
 def _gate_zone(request: HttpRequest, slug: str, zone_code: str):
     """The event and the zone ``zone_code`` if the user may scan there; 404 otherwise."""
     event = get_event(slug)
-    zone = Zone.objects.filter(event=event, code=zone_code).first()
-    if zone is None or not roles.can_scan(request.user, event, zone):
-        raise NotFound(_("This zone was not found."), code="zone_not_found")
-    return event, zone
+    return event, gates.staffed_zone(request.user, event, zone_code)
 
 
 def _signed_in_page(view):
@@ -117,7 +102,7 @@ def _signed_in_page(view):
 def zones(request: HttpRequest, slug: str):
     """``/events/<slug>/gate/``: the zones whose gates the user may scan at; with one, that zone's scanner."""
     event, zone_ids = _gate_event(request, slug)
-    if step := _second_factor_step(request, event):
+    if step := second_factor_step(request, event):
         return redirect(step)
     queryset = Zone.objects.filter(event=event)
     if zone_ids is not None:
@@ -134,7 +119,7 @@ def zones(request: HttpRequest, slug: str):
 def scanner(request: HttpRequest, slug: str, zone_code: str):
     """``/events/<slug>/gate/<zone>/``: the scanner page (camera, typed codes, online and offline)."""
     event, zone = _gate_zone(request, slug, zone_code)
-    if step := _second_factor_step(request, event):
+    if step := second_factor_step(request, event):
         return redirect(step)
     several = roles.gate_zone_ids(request.user, event)
     several = several is None or len(several) > 1
@@ -202,7 +187,7 @@ def _endpoint(view):
             )
         try:
             event, zone = _gate_zone(request, slug, zone_code)
-            if _second_factor_step(request, event):
+            if second_factor_step(request, event):
                 raise SecondFactorRequired(_("Confirm your second factor first."))
             response = view(request, event, zone)
         except SummitError as exc:

@@ -89,6 +89,17 @@ def zone_by_code(event, code: str) -> Zone | None:
     return zone
 
 
+def staffed_zone(user, event, code: str) -> Zone:
+    """The event's zone ``code`` if ``user`` may scan at its gates; NotFound otherwise (an unknown zone and
+    another's zone answer alike)."""
+    from summit.events import roles
+
+    zone = zone_by_code(event, code)
+    if zone is None or not roles.can_scan(user, event, zone):
+        raise NotFound(_("This zone was not found."), code="zone_not_found")
+    return zone
+
+
 def _identify(event, token: str) -> tuple[str, tokens.Claims | None]:
     """``(reason, claims)``: the reason is empty for a genuine badge token of ``event`` (decoded once)."""
     try:
