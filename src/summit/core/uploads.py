@@ -15,6 +15,11 @@ SIGNATURES = {
 }
 
 
+def extension_of(content_type: str) -> str:
+    """The file extension of a type ``check_document`` accepts ("pdf", "jpg", "png"); "bin" otherwise."""
+    return next((ext for kind, ext in SIGNATURES.values() if kind == content_type), "bin")
+
+
 def sniff(head: bytes) -> tuple[str, str] | None:
     for magic, kind in SIGNATURES.items():
         if head.startswith(magic):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
@@ -20,9 +20,8 @@ from ninja.files import UploadedFile
 from summit.core import ratelimit
 from summit.core.errors import NotFound
 from summit.core.schemas import errors
-from summit.core.storage import file_response
 from summit.entry.models import EntryRule, Proof
-from summit.entry.presenters import verdict_out
+from summit.entry.presenters import proof_document, verdict_out
 from summit.entry.schemas import (
     DecisionIn,
     EntryStatusOut,
@@ -75,9 +74,7 @@ def rule_out(rule: EntryRule) -> dict:
 
 def status_out(participant) -> dict:
     status = proofs.status_of(participant)
-    badge = None
-    if participant.holds_onsite_place and status.allowed:
-        badge = badges.token_for(badges.issue_badge(participant=participant, actor=participant.user))
+    shown = badges.shown_badge(participant, status, actor=participant.user)
     return {
         "allowed": status.allowed,
         "valid_until": status.valid_until,
@@ -94,7 +91,7 @@ def status_out(participant) -> dict:
             for r in status.requirements
         ],
         "proofs": [proof_out(p) for p in participant.proofs.order_by("created_at")],
-        "badge": badge,
+        "badge": badges.token_for(shown) if shown else None,
     }
 
 
@@ -308,16 +305,7 @@ def proof_file(request: HttpRequest, slug: str, proof_id: int):
     """For its owner and the event's entry officers; every opening is recorded in the audit log."""
     proof = _proof_for(request, slug, proof_id)
     data, content_type = proofs.open_proof(proof=proof, actor=request.auth.user)
-    return _document(proof, data, content_type)
-
-
-def _document(proof, data: bytes, content_type: str) -> HttpResponse:
-    import io
-
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(content_type, "bin")
-    return file_response(
-        io.BytesIO(data), filename=f"proof-{proof.pk}.{extension}", content_type=content_type
-    )
+    return proof_document(proof, data, content_type)
 
 
 @router.delete(

@@ -58,8 +58,8 @@ def cards_for(event, ids: list[int]):
             )
         }
         current = badges.issue_many(people.values())
-        with_photo = set(
-            Portrait.objects.filter(participant_id__in=chunk).values_list("participant_id", flat=True)
+        photo_files = dict(
+            Portrait.objects.filter(participant_id__in=chunk).values_list("participant_id", "file_name")
         )
         for pk in chunk:
             person = people.get(pk)
@@ -67,7 +67,7 @@ def cards_for(event, ids: list[int]):
                 continue
             access = accesses.get(person.category_id)
             zones = [z.tr_name for z in access.zones.all()] if access and access.zones.all() else every_zone
-            photo = photos.photo_bytes(pk) if pk in with_photo else None
+            photo = photos.stored_bytes(photo_files[pk]) if pk in photo_files else None
             yield card_for(person, current[pk], access, zones, photo)
 
 

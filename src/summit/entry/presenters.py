@@ -3,14 +3,26 @@ the gate page (``entry/gate_views.py``) alike."""
 
 from __future__ import annotations
 
+import io
+
 from django.urls import reverse
 from django.utils import timezone
 
+from summit.core.storage import file_response
+from summit.core.uploads import extension_of
 from summit.entry.models import CategoryAccess
 from summit.entry.services import gates
 
 #: Refusals that say nothing about whose badge it may be: the code is not a genuine badge of this event.
 ANONYMOUS_REASONS = ("malformed", "bad_signature", "wrong_event")
+
+
+def proof_document(proof, data: bytes, content_type: str):
+    """A proof's opened document as a download (``core.storage.file_response``: an attachment that can
+    never act as a page of the site), for its owner's page, the officers' page and the API alike."""
+    return file_response(
+        io.BytesIO(data), filename=f"proof-{proof.pk}.{extension_of(content_type)}", content_type=content_type
+    )
 
 
 def verdict_out(verdict: gates.Verdict, event) -> dict:

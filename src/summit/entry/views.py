@@ -20,7 +20,7 @@ from summit.core import ratelimit
 from summit.core.errors import NotFound, SummitError
 from summit.core.i18n import sort_localized
 from summit.core.storage import file_response
-from summit.entry import tokens
+from summit.entry import presenters, tokens
 from summit.entry.forms import AccessForm, DecisionForm, ProofForm, RuleForm
 from summit.entry.models import (
     CategoryAccess,
@@ -37,18 +37,9 @@ from summit.events.services import get_event
 from summit.registration import services as registration
 from summit.registration.models import Participant
 
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-
 
 def _own(request, slug: str) -> Participant:
     return registration.own_registration(request.user, get_event(slug))
-
-
-def _document(proof: Proof, data: bytes, content_type: str):
-    extension = EXTENSIONS.get(content_type, "bin")
-    return file_response(
-        io.BytesIO(data), filename=f"proof-{proof.pk}.{extension}", content_type=content_type
-    )
 
 
 # --- the participant ---------------------------------------------------------------------------------------
@@ -92,7 +83,7 @@ def me(request, slug):
             "proofs": participant.proofs.order_by("-created_at"),
             "form": form,
             "kinds": kinds,
-            "badge_ready": participant.holds_onsite_place and status.allowed,
+            "badge_ready": badges.may_show(participant, status),
             "erasure": ErasureRequest.objects.filter(participant=participant, completed_at=None).first(),
             "portrait": Portrait.objects.filter(participant=participant).first(),
         },
@@ -111,7 +102,7 @@ def _my_proof(request, slug, proof_id) -> Proof:
 def my_proof(request, slug, proof_id):
     proof = _my_proof(request, slug, proof_id)
     data, content_type = proofs.open_proof(proof=proof, actor=request.user)
-    return _document(proof, data, content_type)
+    return presenters.proof_document(proof, data, content_type)
 
 
 @require_POST
@@ -201,8 +192,8 @@ def badge(request, slug):
     event = participant.event
     status = proofs.status_of(participant)
     context = {"event": event, "participant": participant, "status": status}
-    if participant.holds_onsite_place and status.allowed:
-        current = badges.issue_badge(participant=participant, actor=request.user)
+    current = badges.shown_badge(participant, status, actor=request.user)
+    if current is not None:
         token = badges.token_for(current)
         qr = segno.make(token, error="l", boost_error=False)
         access = (
@@ -315,7 +306,7 @@ def proof_document(request, slug, proof_id):
     if proof is None:
         raise NotFound(_("This proof was not found."))
     data, content_type = proofs.open_proof(proof=proof, actor=request.user)
-    return _document(proof, data, content_type)
+    return presenters.proof_document(proof, data, content_type)
 
 
 # --- organizers --------------------------------------------------------------------------------------------

@@ -121,6 +121,17 @@ def issue_badge(*, participant: Participant, actor=None) -> Badge:
     return badge
 
 
+def may_show(participant, status) -> bool:
+    """Whether the participant's badge QR is shown to them: they hold an on-site place and meet their
+    entry rules (``status``, from ``proofs.status_of``)."""
+    return participant.holds_onsite_place and status.allowed
+
+
+def shown_badge(participant, status, *, actor=None) -> Badge | None:
+    """The badge the participant shows (issued on first showing), or None while :func:`may_show` says no."""
+    return issue_badge(participant=participant, actor=actor) if may_show(participant, status) else None
+
+
 def issue_many(participants, *, actor=None) -> dict[int, Badge]:
     """The current badge of each of ``participants`` (who hold an on-site place), issuing the missing ones
     in one go: a batch print of two thousand badges does not lock two thousand people one by one."""

@@ -88,9 +88,12 @@ def delete_photo(*, participant, actor=None) -> None:
     jobs.after_commit(lambda: private_storage().delete(name))
 
 
-def photo_bytes(participant_id: int) -> bytes | None:
-    portrait = Portrait.objects.filter(participant_id=participant_id).first()
-    if portrait is None:
-        return None
-    with private_storage().open(portrait.file_name, "rb") as handle:
+def stored_bytes(file_name: str) -> bytes:
+    """A stored photo's JPEG bytes."""
+    with private_storage().open(file_name, "rb") as handle:
         return handle.read()
+
+
+def photo_bytes(participant_id: int) -> bytes | None:
+    name = Portrait.objects.filter(participant_id=participant_id).values_list("file_name", flat=True).first()
+    return stored_bytes(name) if name else None
