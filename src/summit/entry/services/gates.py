@@ -8,7 +8,7 @@ already (``already_inside``, anti-passback: an entry needs an exit before the ne
 refused once the badge is genuine.
 
 Online, each scan is one write transaction: the zone's presence row of the person is flipped with one
-conditional UPDATE (so two gates scanning one badge at once admit it once) and the scan is inserted. A scan
+conditional upsert (so two gates scanning one badge at once admit it once) and the scan is inserted. A scan
 with a client id (``device`` + ``client_id``) is recorded once, however often it is sent.
 
 Offline, a gate decides with the package of :func:`offline_package` and uploads its scans later
@@ -454,6 +454,7 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
     from summit.events import roles
 
     device = _clean_id(device, "device")
+    gate = (gate or "")[:100]
     if not device:
         raise ValidationFailed(_("The device is not identified."), code="invalid_id", field="device")
     if len(scans) > MAX_OFFLINE_SCANS:
@@ -504,7 +505,7 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
     )
     fresh, seen = [], set(known)
     for item in items:
-        if item["client_id"] and item["client_id"] in seen:
+        if item["client_id"] in seen:
             continue
         seen.add(item["client_id"])
         fresh.append(item)
@@ -532,12 +533,12 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
         )
         presence = {}
         if pairs:
-            rows = lock(
+            doors = lock(
                 Presence.objects.filter(
                     participant_id__in={p for p, _z in pairs}, zone_id__in={z for _p, z in pairs}
                 )
             )
-            presence = {(row.participant_id, row.zone_id): row for row in rows}
+            presence = {(door.participant_id, door.zone_id): door for door in doors}
         changed = set()
         records = []
         for item in sorted(fresh, key=lambda i: i["at"]):
@@ -554,10 +555,10 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
                     if row.inside:
                         conflict = conflict or "entered_twice"
                     elif row.since is None or item["at"] >= row.since:
-                        row.inside, row.since, row.gate = True, item["at"], gate[:100]
+                        row.inside, row.since, row.gate = True, item["at"], gate
                         changed.add(row.pk)
                 elif row.since is None or item["at"] >= row.since:
-                    row.inside, row.since, row.gate = False, item["at"], gate[:100]
+                    row.inside, row.since, row.gate = False, item["at"], gate
                     changed.add(row.pk)
             records.append(
                 Scan(
@@ -571,7 +572,7 @@ def merge_offline(*, event, staff, device: str, gate: str, device_time: datetime
                     scanned_at=item["at"],
                     device_time=item["device_time"],
                     recorded_at=now,
-                    gate=gate[:100],
+                    gate=gate,
                     device=device,
                     client_id=item["client_id"],
                     staff=staff if getattr(staff, "is_authenticated", False) else None,
@@ -600,14 +601,6 @@ def occupancy(event) -> list[tuple[Zone, int]]:
         Presence.objects.filter(event=event, inside=True).values_list("zone_id").annotate(n=Count("pk"))
     )
     return [(zone, counts.get(zone.pk, 0)) for zone in Zone.objects.filter(event=event)]
-
-
-def recent_scans(event, *, limit: int = 50):
-    return (
-        Scan.objects.filter(event=event)
-        .select_related("zone", "participant")
-        .order_by("-recorded_at", "-pk")[:limit]
-    )
 
 
 __all__ = [

@@ -59,7 +59,7 @@ def clean_accepted(accepted) -> list[dict]:
                 _("Each kind of proof may appear once in a rule."), code="invalid_rule", field="accepted"
             )
         seen.add(kind)
-        seconds = item.get("seconds", DEFAULT_WINDOWS[kind]) if "seconds" in item else DEFAULT_WINDOWS[kind]
+        seconds = item.get("seconds", DEFAULT_WINDOWS[kind])  # given as null: no limit
         if seconds is not None:
             if (
                 not isinstance(seconds, int)
