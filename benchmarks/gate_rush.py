@@ -64,6 +64,7 @@ from seat_rush import (
     make_people,
     percentile,
     pg_dsn,
+    run_children,
     start_server,
     stop_server,
     throughput,
@@ -118,25 +119,11 @@ def main() -> int:
         runs.append((part, "sqlite"))
         if part == "online" and is_postgres(url):
             runs.append((part, "postgresql"))
-    summaries, failed = [], False
     rest = [a for a in sys.argv[1:] if a not in ("--only", args.only)]
-    for part, database in runs:
-        # One process per part and database: Django is configured once per process, and each starts clean.
-        child = subprocess.Popen(
-            [sys.executable, "-u", __file__, *rest, "--only", part, "--database", database],
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        for line in child.stdout:
-            print(line, end="", flush=True)
-            if line.startswith("gate_rush "):
-                summaries.append(line.rstrip())
-        failed |= child.wait() != 0
-    print()
-    for line in summaries:
-        print(line)
-    return 1 if failed or len(summaries) != len(runs) else 0
+    # One process per part and database: Django is configured once per process, and each starts clean.
+    return run_children(
+        [[__file__, *rest, "--only", part, "--database", database] for part, database in runs], "gate_rush "
+    )
 
 
 # --- one part, one database ----------------------------------------------------------------------------------

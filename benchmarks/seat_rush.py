@@ -112,24 +112,28 @@ def main() -> int:
         return run_one(args)
     url = os.environ.get("SUMMIT_DATABASE_URL", "")
     labels = ["sqlite"] + (["postgresql"] if is_postgres(url) else [])
+    # One process per database: Django is configured once per process, and each run starts clean.
+    return run_children([[__file__, "--only", label, *sys.argv[1:]] for label in labels], "seat_rush ")
+
+
+def run_children(commands: list[list[str]], prefix: str) -> int:
+    """Run each of ``commands`` (a script and its arguments) in a Python process of its own, one after the
+    other, passing their output through; then print again the summary lines (those starting with ``prefix``).
+    Non-zero if a child failed or did not print its summary line."""
     summaries, failed = [], False
-    for label in labels:
-        # One process per database: Django is configured once per process, and each run starts clean.
+    for command in commands:
         child = subprocess.Popen(
-            [sys.executable, "-u", __file__, "--only", label, *sys.argv[1:]],
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
+            [sys.executable, "-u", *command], stdout=subprocess.PIPE, text=True, bufsize=1
         )
         for line in child.stdout:
             print(line, end="", flush=True)
-            if line.startswith("seat_rush "):
+            if line.startswith(prefix):
                 summaries.append(line.rstrip())
         failed |= child.wait() != 0
     print()
     for line in summaries:
         print(line)
-    return 1 if failed or len(summaries) != len(labels) else 0
+    return 1 if failed or len(summaries) != len(commands) else 0
 
 
 def is_postgres(url: str) -> bool:
