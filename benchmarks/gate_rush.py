@@ -41,11 +41,9 @@ import base64
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -57,7 +55,7 @@ from seat_rush import (
     ROOT,
     Answer,
     Http,
-    create_pg_database,
+    benchmark_environment,
     fire,
     free_port,
     is_postgres,
@@ -130,32 +128,12 @@ def main() -> int:
 
 
 def run_one(args, part: str, label: str) -> int:
-    var_dir = Path(tempfile.mkdtemp(prefix="summit-gates-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summit.settings")
     # This tree's code, in this process and the server's, whatever Summit the virtualenv has installed.
     src = str(ROOT / "src")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
-    os.environ.update(
-        SUMMIT_VAR_DIR=str(var_dir),
-        SUMMIT_EMAIL_URL=f"file://{var_dir / 'mail'}",
-        SUMMIT_DEBUG="0",
-        SUMMIT_LOG_LEVEL="WARNING",
-    )
     if part == "pdf":
         os.environ["SUMMIT_JOBS_BACKEND"] = "eager"
-    drop = None
-    if label == "postgresql":
-        server_url, own_url, drop = create_pg_database(os.environ["SUMMIT_DATABASE_URL"])
-    else:
-        os.environ.pop("SUMMIT_DATABASE_URL", None)
-        server_url = own_url = None
-    server_env = dict(os.environ)
-    if server_url:
-        server_env["SUMMIT_DATABASE_URL"] = server_url
-        os.environ["SUMMIT_DATABASE_URL"] = own_url  # this process: one plain connection, no pool
-    if args.workers:
-        server_env["SUMMIT_WORKERS"] = str(args.workers)
-    try:
+    with benchmark_environment(label, args.workers, prefix="summit-gates-") as (var_dir, server_env):
         subprocess.run([str(BIN / "summit"), "migrate", "--noinput", "-v", "0"], env=server_env, check=True)
         import django
 
@@ -165,16 +143,6 @@ def run_one(args, part: str, label: str) -> int:
         if part == "pdf":
             return run_pdf(args)
         return run_online(args, label, var_dir, server_env)
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001 - Django may not be set up when the run failed early
-            pass
-        if drop:
-            drop()
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 # --- data ----------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -195,8 +196,17 @@ class Tally:
 
 
 def run_one(args) -> int:
-    label = args.only
-    var_dir = Path(tempfile.mkdtemp(prefix="summit-rush-"))
+    with benchmark_environment(args.only, args.workers, prefix="summit-rush-") as (var_dir, server_env):
+        return measure(args, args.only, var_dir, server_env)
+
+
+@contextlib.contextmanager
+def benchmark_environment(label: str, workers: int | None, *, prefix: str):
+    """A fresh ``SUMMIT_VAR_DIR`` and, for ``postgresql``, a throwaway database next to the one
+    ``SUMMIT_DATABASE_URL`` names; yields ``(var_dir, server_env)``: the folder and the environment the
+    server starts with (its database through the pool; this process keeps one plain connection). Everything
+    is removed afterwards."""
+    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summit.settings")
     os.environ.update(
         SUMMIT_VAR_DIR=str(var_dir),
@@ -214,10 +224,10 @@ def run_one(args) -> int:
     if server_url:
         server_env["SUMMIT_DATABASE_URL"] = server_url
         os.environ["SUMMIT_DATABASE_URL"] = own_url  # this process: one plain connection, no pool
-    if args.workers:
-        server_env["SUMMIT_WORKERS"] = str(args.workers)
+    if workers:
+        server_env["SUMMIT_WORKERS"] = str(workers)
     try:
-        return measure(args, label, var_dir, server_env)
+        yield var_dir, server_env
     finally:
         try:
             from django.db import connections
