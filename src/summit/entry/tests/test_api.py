@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from summit.accounts.services import create_api_token
+from summit.accounts.testing import api_call as call
+from summit.accounts.testing import api_token as token_for
 from summit.core.models import AuditEntry
 from summit.core.testing import EXE_BYTES, PDF_BYTES
 from summit.entry.models import EntryRule, Proof, Scan
@@ -17,18 +18,6 @@ from summit.registration.models import Participant
 from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
-
-
-def call(client, method, path, raw=None, body=None):
-    extra = {"HTTP_AUTHORIZATION": f"Bearer {raw}"} if raw else {}
-    if method == "get":
-        return client.get(f"/api/events/{path}", **extra)
-    data = json.dumps(body) if body is not None else ""
-    return getattr(client, method)(f"/api/events/{path}", data, content_type="application/json", **extra)
-
-
-def token_for(user, event):
-    return create_api_token(user=user, event=event, name="entry")[1]
 
 
 @pytest.fixture

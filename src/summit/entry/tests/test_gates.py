@@ -18,21 +18,6 @@ from summit.registration.testing import make_participant
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def main(event):
-    return event.zones.get(code="main")
-
-
-@pytest.fixture
-def press(event):
-    return event.zones.create(code="press", name_en="Press centre", name_zh="新闻中心")
-
-
-@pytest.fixture
-def holder(event, categories):
-    return make_holder(event, categories["company"], given_name="伟", family_name="王")
-
-
 def scan(event, zone, token, **extra):
     return gates.scan(event=event, zone=zone, token=token, **extra)
 

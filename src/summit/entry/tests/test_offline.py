@@ -20,21 +20,6 @@ from summit.registration.testing import make_participant
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def main(event):
-    return event.zones.get(code="main")
-
-
-@pytest.fixture
-def press(event):
-    return event.zones.create(code="press", name_en="Press centre", name_zh="新闻中心")
-
-
-@pytest.fixture
-def holder(event, categories):
-    return make_holder(event, categories["company"], given_name="伟", family_name="王")
-
-
 def verifier(event, zone) -> Verifier:
     """The package as a gate receives it: through JSON."""
     return Verifier(json.loads(json.dumps(gates.offline_package(event=event, zone=zone))))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from summit.accounts.services import create_api_token
+from summit.accounts.testing import api_call as call
+from summit.accounts.testing import api_token as token_for
 from summit.live import services
 from summit.live.models import ChatMessage, Poll, Question
 from summit.live.testing import make_room, viewer_of
@@ -14,18 +13,6 @@ from summit.registration.models import Participant
 from summit.registration.testing import make_delegate
 
 pytestmark = pytest.mark.django_db
-
-
-def call(client, method, path, raw=None, body=None):
-    extra = {"HTTP_AUTHORIZATION": f"Bearer {raw}"} if raw else {}
-    if method == "get":
-        return client.get(f"/api/events/{path}", **extra)
-    data = json.dumps(body) if body is not None else ""
-    return getattr(client, method)(f"/api/events/{path}", data, content_type="application/json", **extra)
-
-
-def token_for(user, event):
-    return create_api_token(user=user, event=event, name="live")[1]
 
 
 @pytest.fixture
