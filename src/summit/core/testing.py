@@ -155,3 +155,31 @@ def run_async(coro):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+# --- the demo, for the apps' demo tests --------------------------------------------------------------------
+
+
+@contextmanager
+def built_demo(django_db_blocker, **overrides):
+    """``summit demo`` run once, for a module's tests, inside a transaction rolled back at the end; yields
+    ``(printed sheet, seconds it took)``. Passwords use a fast hasher; ``overrides`` are more settings."""
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast, **overrides):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            started = time.monotonic()
+            call_command("demo", stdout=out)
+            yield out.getvalue(), time.monotonic() - started
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

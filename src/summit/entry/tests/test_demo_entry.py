@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
+from summit.core.testing import built_demo
 from summit.entry.models import Badge, EntryRule, Proof
 from summit.entry.services import gates, proofs
 from summit.entry.testing import token_of
@@ -20,22 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"),
-        ),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = StringIO()
-            call_command("demo", stdout=out)
-            yield {"event": Event.objects.get(slug="wic2027"), "output": out.getvalue()}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with built_demo(django_db_blocker, PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private")) as (output, _s):
+        yield {"event": Event.objects.get(slug="wic2027"), "output": output}
 
 
 def test_rules_badges_and_proofs(demo, settings):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
+from summit.core.testing import built_demo
 from summit.events.models import Event
 from summit.live import services
 from summit.live.models import Poll, Question, QuestionVote, Stage
@@ -22,19 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = StringIO()
-            call_command("demo", stdout=out)
-            yield {"event": Event.objects.get(slug="wic2027"), "output": out.getvalue()}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with built_demo(django_db_blocker) as (output, _seconds):
+        yield {"event": Event.objects.get(slug="wic2027"), "output": output}
 
 
 def test_every_session_has_live_settings_and_the_opening_is_public(demo):

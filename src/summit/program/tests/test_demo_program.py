@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter, defaultdict
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
+from summit.core.testing import built_demo
 from summit.events.models import Event
 from summit.program import services
 from summit.program.models import LANGUAGE_CODES, Booking, Forum, Session, Speaker, Talk
@@ -21,24 +17,12 @@ from summit.registration.models import Participant
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The full demo (2,001 participants), built once; everything is rolled back after the module."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = StringIO()
-            started = time.monotonic()
-            call_command("demo", stdout=out)
-            elapsed = time.monotonic() - started
-            yield {"event": Event.objects.get(slug="wic2027"), "output": out.getvalue(), "seconds": elapsed}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with built_demo(django_db_blocker) as (output, seconds):
+        yield {"event": Event.objects.get(slug="wic2027"), "output": output, "seconds": seconds}
 
 
 @pytest.fixture
