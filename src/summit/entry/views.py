@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -312,10 +311,6 @@ def proof_document(request, slug, proof_id):
 # --- organizers --------------------------------------------------------------------------------------------
 
 
-def _rule_rows(event):
-    return proofs.event_rules(event)
-
-
 @require_http_methods(["GET", "POST"])
 def overview(request, slug):
     """Entry rules, badge access per category, occupancy, conflicts and erasure requests."""
@@ -356,7 +351,7 @@ def overview(request, slug):
             "event": event,
             "section": "entry",
             "is_organizer": True,
-            "rules": _rule_rows(event),
+            "rules": proofs.event_rules(event),
             "rule_form": rule_form,
             "access_rows": access_rows,
             "occupancy": gates.occupancy(event),
@@ -420,7 +415,7 @@ def occupancy(request, slug):
     return render(
         request,
         "entry/_occupancy.html",
-        {"event": event, "occupancy": gates.occupancy(event), "now": timezone.now()},
+        {"event": event, "occupancy": gates.occupancy(event)},
     )
 
 
