@@ -48,3 +48,31 @@ def test_insert_prepares_each_value_like_the_orm(event):
     )
     stored = IdempotencyKey.objects.get(pk=pk)
     assert (stored.result, stored.created_at, stored.key) == ({"id": 3}, when, "kkkkkkkk")
+
+
+def test_hot_statements_are_prepared_once_per_connection_on_postgresql(event, settings):
+    """On PostgreSQL the server plans each hot statement once per connection (it plans joins like the
+    token's longer than it runs them); ``DB_PREPARED = False`` turns that off. Elsewhere, Django's cursor."""
+    from django.db import connection
+
+    person = make_participant(event, make_category(event), given_name="Wei")
+    sql = f"SELECT {{columns}} FROM {Participant._meta.db_table} p WHERE p.id = %s AND p.event_id = %s"
+    for _ in range(2):
+        [(found,)] = rows.fetch(sql, [person.pk, event.pk], Participant, "p")
+        assert found.given_name == "Wei"
+
+    def prepared(fragment: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return sum(1 for (statement,) in cursor.fetchall() if fragment in statement)
+
+    if connection.vendor == "postgresql":
+        assert prepared("AND p.event_id = $2") == 1
+        settings.DB_PREPARED = False
+        other = sql.replace("p.id = %s AND", "p.id = %s  AND")
+        assert rows.fetch(other, [person.pk, event.pk], Participant, "p")[0][0] == found
+        assert prepared("$2") == 1  # the unprepared statement was bound by the client
+    else:
+        with rows.cursor() as cursor:
+            cursor.execute("SELECT 1 + %s", [1])
+            assert cursor.fetchone() == (2,)

@@ -216,6 +216,10 @@ def sqlite_database(path: str) -> dict:
 # API token use is written in batches, at most this often per process (accounts/token_use.py).
 TOKEN_USE_FLUSH_SECONDS = env_int("TOKEN_USE_FLUSH_SECONDS", 30)
 
+# The hot statements of core/rows.py (API tokens, scans, bookings) as prepared statements on PostgreSQL; 0 behind
+# a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+DB_PREPARED = env_bool("DB_PREPARED", True)
+
 # How long a writer waits for a locked row on PostgreSQL before answering "busy, try again" (set as the
 # connections' lock_timeout by database_from_url).
 LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)

@@ -165,6 +165,19 @@ def classify(exc: BaseException) -> type[Busy] | None:
 
 
 @contextmanager
+def busy_errors():
+    """Lock timeouts, SQLite's busy error and deadlocks as :func:`write_transaction` reports them, for one
+    statement that is a transaction of its own (no BEGIN, no COMMIT: PostgreSQL in autocommit)."""
+    try:
+        yield
+    except OperationalError as exc:
+        kind = classify(exc)
+        if kind is None:
+            raise
+        raise kind() from exc
+
+
+@contextmanager
 def write_transaction():
     """``transaction.atomic()`` for a unit of work: lock timeouts and SQLite's busy error become Busy, a
     deadlock becomes Deadlock, and the locks taken inside are checked against the global order."""

@@ -8,15 +8,68 @@ converted exactly as the ORM converts them (the backend's and the fields' conver
 converters are worked out once per set of models and database. ``insert(Model, {...})`` stores one row and
 returns its primary key, with each value prepared by its field.
 
+On PostgreSQL both run as prepared statements (:func:`cursor`): these queries join several tables and the
+server spends longer planning them than running them, so each connection plans each of them once. Set
+``SUMMIT_DB_PREPARED=0`` behind a pooler that cannot keep prepared statements (PgBouncer in transaction
+mode before 1.21).
+
 Everything else uses the ORM; keep this for paths measured by ``benchmarks/``.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.conf import settings
 from django.db import connections
 from django.db.models import Model
 
 _plans: dict[tuple, tuple[str, list]] = {}
+_prepared_classes: tuple | None = None
+
+
+def _prepared_classes_once() -> tuple:
+    """(the psycopg cursor that prepares every statement, the debug wrapper that logs its SQL)."""
+    global _prepared_classes
+    if _prepared_classes is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+        from django.db.backends.utils import CursorDebugWrapper
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        class PreparedDebugWrapper(CursorDebugWrapper):
+            # A prepared execution keeps no query text for Django to log: log the statement with its values.
+            def execute(self, sql, params=None):
+                with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+                    return super(CursorDebugWrapper, self).execute(sql, params)
+
+        _prepared_classes = (PreparedCursor, PreparedDebugWrapper)
+    return _prepared_classes
+
+
+@contextmanager
+def cursor(using: str = "default"):
+    """A cursor for one of these hot statements: prepared on PostgreSQL (unless ``DB_PREPARED`` is off),
+    Django's own elsewhere. Queries are logged, and errors wrapped, as through any Django cursor."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not settings.DB_PREPARED:
+        with connection.cursor() as plain:
+            yield plain
+        return
+    prepared, debug = _prepared_classes_once()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django turns automatic preparing off; explicit preparing needs it on
+        raw.prepare_threshold = 2**31 - 1  # never automatic: only what is prepared here
+    with connection.wrap_database_errors:
+        made = prepared(raw)
+    wrapped = debug(made, connection) if connection.queries_logged else connection.make_cursor(made)
+    with wrapped:
+        yield wrapped
 
 
 def _plan(specs: tuple, connection) -> tuple[str, list]:
@@ -44,9 +97,9 @@ def fetch(sql: str, params, *specs: type[Model] | str, using: str = "default") -
     """Rows of ``sql`` as tuples of model instances (then any extra columns); see the module docstring."""
     connection = connections[using]
     columns, models = _plan(tuple(specs), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.replace("{columns}", columns), params)
-        rows = cursor.fetchall()
+    with cursor(using) as hot:
+        hot.execute(sql.replace("{columns}", columns), params)
+        rows = hot.fetchall()
     result = []
     for row in rows:
         start, items = 0, []
@@ -85,6 +138,6 @@ def insert(model: type[Model], values: dict, *, using: str = "default"):
         field.get_db_prep_save(value, connection)
         for field, value in zip(fields, values.values(), strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    with cursor(using) as hot:
+        hot.execute(sql, params)
+        return hot.fetchone()[0]

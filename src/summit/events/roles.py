@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.db import connection
 
+from summit.core import rows
 from summit.core.errors import Forbidden, NotFound
-from summit.events.models import Event, EventRole
+from summit.events.models import Event, EventRole, Zone
 
 ORGANIZER = "organizer"
 ACCREDITATION_OFFICER = "accreditation_officer"
@@ -28,24 +29,50 @@ _ROLES_SQL = (
 def _load_roles(user, event) -> None:
     """The user's roles on ``event`` and, for gate staff, their zones: one query, kept on the user object
     for the request."""
-    roles, zones = set(), set()
     with connection.cursor() as cursor:  # asked on every scan at a gate: plain SQL, no query building
         cursor.execute(_ROLES_SQL, [user.pk, event.pk])
-        found = cursor.fetchall()
+        _remember_roles(user, event, cursor.fetchall())
+
+
+def _remember_roles(user, event, found) -> None:
+    """Keep ``(role, gate zone id)`` pairs (``role`` None: no role at all) on the user for the request."""
+    if getattr(user, "_summit_roles", None) is None:
+        user._summit_roles, user._summit_gate_zones = {}, {}
+    roles, zones = set(), set()
     for role, zone in found:
-        roles.add(role)
+        if role is not None:
+            roles.add(role)
         if role == GATE_STAFF and zone is not None:
             zones.add(zone)
     user._summit_roles[event.pk] = roles
     user._summit_gate_zones[event.pk] = zones
 
 
+def scannable_zone(user, event, code: str) -> Zone | None:
+    """The event's zone ``code`` if ``user`` may scan at its gates (:func:`can_scan`), else None. Every scan
+    asks: one plain statement reads the zone and the user's roles on the event (kept as :func:`event_roles`
+    keeps them)."""
+    found = rows.fetch(
+        f"SELECT {{columns}}, r.role, rz.zone_id FROM {Zone._meta.db_table} z"
+        f" LEFT OUTER JOIN {EventRole._meta.db_table} r ON r.event_id = z.event_id AND r.user_id = %s"
+        f" LEFT OUTER JOIN {EventRole.zones.through._meta.db_table} rz ON rz.eventrole_id = r.id"
+        " WHERE z.event_id = %s AND z.code = %s",
+        [user.pk, event.pk, code],
+        Zone,
+        "z",
+    )
+    if not found:
+        return None
+    _remember_roles(user, event, [(role, zone_id) for _zone, role, zone_id in found])
+    zone = found[0][0]
+    zone.event = event
+    return zone if can_scan(user, event, zone) else None
+
+
 def event_roles(user, event) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
-    if getattr(user, "_summit_roles", None) is None:
-        user._summit_roles, user._summit_gate_zones = {}, {}
-    if event.pk not in user._summit_roles:
+    if event.pk not in (getattr(user, "_summit_roles", None) or {}):
         _load_roles(user, event)
     return user._summit_roles[event.pk]
 

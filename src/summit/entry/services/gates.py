@@ -8,8 +8,9 @@ already (``already_inside``, anti-passback: an entry needs an exit before the ne
 refused once the badge is genuine.
 
 Online, each scan is one write transaction: the zone's presence row of the person is flipped with one
-conditional upsert (so two gates scanning one badge at once admit it once) and the scan is inserted. A scan
-with a client id (``device`` + ``client_id``) is recorded once, however often it is sent.
+conditional upsert (so two gates scanning one badge at once admit it once) and the scan is inserted; on
+PostgreSQL both are one statement. A scan with a client id (``device`` + ``client_id``) is recorded once,
+however often it is sent.
 
 Offline, a gate decides with the package of :func:`offline_package` and uploads its scans later
 (:func:`merge_offline`): every scan is kept, in the order it happened (the device's clock corrected by its
@@ -22,17 +23,18 @@ from __future__ import annotations
 import base64
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from summit.core import rows
 from summit.core.errors import NotFound, ValidationFailed
-from summit.core.locking import lock, locking_enabled, race_window, write_transaction
+from summit.core.locking import busy_errors, lock, locking_enabled, race_window, write_transaction
 from summit.entry import rules, tokens
 from summit.entry.models import Badge, CategoryAccess, EntryRule, Portrait, Presence, Proof, Scan
 from summit.entry.services import badges
@@ -74,28 +76,13 @@ class Verdict:
         return str(REASONS.get(self.reason, "")) if self.reason else ""
 
 
-def zone_by_code(event, code: str) -> Zone | None:
-    """The event's zone ``code``, or ``None`` (plain SQL: every scan names its zone)."""
-    found = rows.fetch(
-        f"SELECT {{columns}} FROM {Zone._meta.db_table} z WHERE z.event_id = %s AND z.code = %s",
-        [event.pk, code],
-        Zone,
-        "z",
-    )
-    if not found:
-        return None
-    zone = found[0][0]
-    zone.event = event
-    return zone
-
-
 def staffed_zone(user, event, code: str) -> Zone:
     """The event's zone ``code`` if ``user`` may scan at its gates; NotFound otherwise (an unknown zone and
     another's zone answer alike)."""
     from summit.events import roles
 
-    zone = zone_by_code(event, code)
-    if zone is None or not roles.can_scan(user, event, zone):
+    zone = roles.scannable_zone(user, event, code) if getattr(user, "is_authenticated", False) else None
+    if zone is None:
         raise NotFound(_("This zone was not found."), code="zone_not_found")
     return zone
 
@@ -247,19 +234,10 @@ def _clean_id(value: str, name: str) -> str:
     return value
 
 
-def _replayed(event, device: str, client_id: str, *, known: bool = False) -> Verdict | None:
-    """The verdict of the scan recorded with this client id, if any. Unless ``known``, a plain query asks
-    first whether there is one (there almost never is)."""
+def _replayed(event, device: str, client_id: str) -> Verdict | None:
+    """The verdict of the scan recorded with this client id, if any."""
     if not client_id:
         return None
-    if not known:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _sql("SELECT 1 FROM {scan} WHERE event_id = %s AND device = %s AND client_id = %s"),
-                [event.pk, device, client_id],
-            )
-            if cursor.fetchone() is None:
-                return None
     scan = (
         Scan.objects.filter(event=event, device=device, client_id=client_id)
         .select_related("participant")
@@ -270,33 +248,86 @@ def _replayed(event, device: str, client_id: str, *, known: bool = False) -> Ver
     return Verdict(scan.admitted, scan.reason, scan.participant, scan.revision, scan=scan, duplicate=True)
 
 
-def _pass_door(event, participant, zone, direction: str, now: datetime, gate: str) -> bool:
-    """Flip the person's presence in ``zone`` (created on their first scan there) with one conditional
-    statement: an entry only if they are outside, an exit only if inside. Of two gates scanning the badge
-    at once, one flips it. Whether it flipped."""
+def _door(event, participant, zone, direction: str, now: datetime, gate: str) -> tuple[str, list]:
+    """The statement that flips the person's presence in ``zone`` (created on their first scan there): an
+    entry only if they are outside, an exit only if inside. Of two gates scanning the badge at once, one
+    flips it: the statement touches a row only when it flipped."""
     quote = connection.ops.quote_name
     since = Presence._meta.get_field("since")
     entering = direction == Scan.IN
     table = quote(Presence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (event_id, participant_id, zone_id, inside, since, gate)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (participant_id, zone_id)"
-            f" DO UPDATE SET inside = %s, since = %s, gate = %s WHERE {table}.inside = %s",
-            [
-                event.pk,
-                participant.pk,
-                zone.pk,
-                entering,
-                since.get_db_prep_save(now if entering else None, connection),
-                gate if entering else "",
-                entering,
-                since.get_db_prep_save(now, connection),
-                gate,
-                not entering,
-            ],
-        )
+    return (
+        f"INSERT INTO {table} (event_id, participant_id, zone_id, inside, since, gate)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (participant_id, zone_id)"
+        f" DO UPDATE SET inside = %s, since = %s, gate = %s WHERE {table}.inside = %s",
+        [
+            event.pk,
+            participant.pk,
+            zone.pk,
+            entering,
+            since.get_db_prep_save(now if entering else None, connection),
+            gate if entering else "",
+            entering,
+            since.get_db_prep_save(now, connection),
+            gate,
+            not entering,
+        ],
+    )
+
+
+def _pass_door(event, participant, zone, direction: str, now: datetime, gate: str) -> bool:
+    """Flip the person's presence (:func:`_door`); whether it flipped."""
+    with rows.cursor() as cursor:
+        cursor.execute(*_door(event, participant, zone, direction, now, gate))
         return cursor.rowcount > 0
+
+
+_SCAN_FIELDS: list | None = None
+
+
+def _scan_fields() -> list:
+    global _SCAN_FIELDS
+    if _SCAN_FIELDS is None:
+        _SCAN_FIELDS = [
+            Scan._meta.get_field(name)
+            for name in (
+                "event_id", "zone_id", "participant_id", "revision", "direction", "admitted", "reason",
+                "scanned_at", "device_time", "recorded_at", "gate", "device", "client_id", "staff_id",
+                "offline", "conflict",
+            )
+        ]  # fmt: skip
+    return _SCAN_FIELDS
+
+
+def _record_through_door(verdict: Verdict, event, zone, direction: str, values: dict, gate: str) -> None:
+    """PostgreSQL: flip the presence and insert the scan in one statement, a transaction of its own (the
+    flip as a data-modifying WITH). An entry the flip did not happen for is stored, and answered, as
+    ``already_inside``; an exit stays admitted."""
+    door_sql, params = _door(event, verdict.participant, zone, direction, values["scanned_at"], gate)
+    quote = connection.ops.quote_name
+    fields = _scan_fields()
+    placeholders = []
+    entering = direction == Scan.IN
+    for column in fields:
+        if entering and column.attname == "admitted":
+            placeholders.append("EXISTS (SELECT 1 FROM door)")
+        elif entering and column.attname == "reason":
+            placeholders.append("CASE WHEN EXISTS (SELECT 1 FROM door) THEN '' ELSE 'already_inside' END")
+        else:
+            placeholders.append("%s")
+            params.append(column.get_db_prep_save(values[column.attname], connection))
+    sql = (
+        f"WITH door AS ({door_sql} RETURNING 1)"
+        f" INSERT INTO {quote(Scan._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f" VALUES ({', '.join(placeholders)}) RETURNING id, admitted, reason"
+    )
+    with busy_errors(), rows.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk, admitted, reason = cursor.fetchone()
+    verdict.admitted, verdict.reason = admitted, reason
+    values.update(admitted=admitted, reason=reason)
+    verdict.scan = Scan(id=pk, **values)
+    verdict.scan._state.adding, verdict.scan._state.db = False, "default"
 
 
 def scan(
@@ -310,53 +341,65 @@ def scan(
     device: str = "",
     client_id: str = "",
 ) -> Verdict:
-    """Check ``token`` at a gate of ``zone`` and record the scan (admitted or refused)."""
+    """Check ``token`` at a gate of ``zone`` and record the scan (admitted or refused).
+
+    A scan sent again with the same client id (``device`` + ``client_id``) is not looked up first: its row
+    meets the unique constraint, the write is rolled back whole (presence included), and the answer is the
+    scan recorded the first time."""
     direction = _clean_direction(direction)
     device, client_id = _clean_id(device, "device"), _clean_id(client_id, "client_id")
     gate = (gate or "")[:100]
-    replay = _replayed(event, device, client_id)
-    if replay is not None:
-        return replay
     now = timezone.now()
     verdict = check(event=event, zone=zone, token=token, direction=direction, at=now)
     participant = verdict.participant
+    values = {
+        "event_id": event.pk,
+        "zone_id": zone.pk,
+        "participant_id": participant.pk if participant is not None else None,
+        "revision": verdict.revision,
+        "direction": direction,
+        "admitted": verdict.admitted,
+        "reason": verdict.reason,
+        "scanned_at": now,
+        "device_time": None,
+        "recorded_at": now,
+        "gate": gate,
+        "device": device,
+        "client_id": client_id,
+        "staff_id": staff.pk if getattr(staff, "is_authenticated", False) else None,
+        "offline": False,
+        "conflict": "",
+    }
     try:
-        with write_transaction():
-            if verdict.admitted and participant is not None:
-                if locking_enabled.get():
-                    flipped = _pass_door(event, participant, zone, direction, now, gate)
-                else:  # the race tests' switch: "inside?" was read by check(), the write comes later
-                    Presence.objects.bulk_create(
-                        [Presence(event=event, participant=participant, zone=zone)], ignore_conflicts=True
-                    )
-                    time.sleep(race_window.get())
-                    flipped = Presence.objects.filter(participant=participant, zone=zone).update(
-                        inside=direction == Scan.IN, since=now, gate=gate
-                    )
-                if not flipped and direction == Scan.IN:
-                    verdict.admitted, verdict.reason = False, "already_inside"
-            values = {
-                "event_id": event.pk,
-                "zone_id": zone.pk,
-                "participant_id": participant.pk if participant is not None else None,
-                "revision": verdict.revision,
-                "direction": direction,
-                "admitted": verdict.admitted,
-                "reason": verdict.reason,
-                "scanned_at": now,
-                "device_time": None,
-                "recorded_at": now,
-                "gate": gate,
-                "device": device,
-                "client_id": client_id,
-                "staff_id": staff.pk if getattr(staff, "is_authenticated", False) else None,
-                "offline": False,
-                "conflict": "",
-            }
-            verdict.scan = Scan(id=rows.insert(Scan, values), **values)  # plain SQL: every scan's path
-            verdict.scan._state.adding, verdict.scan._state.db = False, "default"
+        if connection.vendor == "postgresql" and locking_enabled.get():
+            # One statement, a transaction of its own; inside someone else's transaction, a savepoint, so a
+            # replayed scan's unique-constraint error leaves that transaction usable.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                if verdict.admitted and participant is not None:
+                    _record_through_door(verdict, event, zone, direction, values, gate)
+                    return verdict
+                with busy_errors():
+                    verdict.scan = Scan(id=rows.insert(Scan, values), **values)
+        else:
+            with write_transaction():
+                if verdict.admitted and participant is not None:
+                    if locking_enabled.get():
+                        flipped = _pass_door(event, participant, zone, direction, now, gate)
+                    else:  # the race tests' switch: "inside?" was read by check(), the write comes later
+                        Presence.objects.bulk_create(
+                            [Presence(event=event, participant=participant, zone=zone)], ignore_conflicts=True
+                        )
+                        time.sleep(race_window.get())
+                        flipped = Presence.objects.filter(participant=participant, zone=zone).update(
+                            inside=direction == Scan.IN, since=now, gate=gate
+                        )
+                    if not flipped and direction == Scan.IN:
+                        verdict.admitted, verdict.reason = False, "already_inside"
+                        values.update(admitted=False, reason="already_inside")
+                verdict.scan = Scan(id=rows.insert(Scan, values), **values)  # plain SQL: every scan's path
+        verdict.scan._state.adding, verdict.scan._state.db = False, "default"
     except IntegrityError:
-        replay = _replayed(event, device, client_id, known=True)
+        replay = _replayed(event, device, client_id)
         if replay is None:
             raise
         return replay

@@ -83,6 +83,64 @@ def test_a_scan_sent_twice_is_recorded_once(event, main, holder):
         scan(event, main, token, direction="sideways")
 
 
+def test_a_scan_sent_again_after_the_exit_changes_nothing(event, main, holder):
+    """A resent entry is not looked up first: its write meets the client id's unique constraint and is
+    rolled back whole, so the person who left meanwhile stays outside."""
+    token = token_of(holder)
+    first = scan(event, main, token, device="tablet-1", client_id="in-1")
+    assert scan(event, main, token, direction="out", device="tablet-1", client_id="out-1").admitted
+    again = scan(event, main, token, device="tablet-1", client_id="in-1")
+    assert again.duplicate and again.admitted and again.scan.pk == first.scan.pk
+    assert not Presence.objects.get(participant=holder, zone=main).inside
+    assert Scan.objects.count() == 2
+    refused = scan(event, main, "S1FORGED", device="tablet-1", client_id="bad-1")
+    assert scan(event, main, "S1FORGED", device="tablet-1", client_id="bad-1").scan.pk == refused.scan.pk
+    assert Scan.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_writes_with_as_few_statements_as_the_database_allows():
+    """Every scan's path: on PostgreSQL the presence flip and the scan row are one statement, a transaction
+    of its own; on SQLite one short write transaction holds both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from summit.registration.testing import make_standard_categories
+
+    event = make_event("statements")
+    holder = make_holder(event, make_standard_categories(event)["company"])
+    zone = event.zones.get(code="main")
+    token = token_of(holder)  # the event's signing key exists from here on
+    with CaptureQueriesContext(connection) as queries:
+        assert scan(event, zone, token, device="t", client_id="c1").admitted
+    statements = [q["sql"] for q in queries.captured_queries]
+    writes = [sql for sql in statements if not sql.lstrip().upper().startswith("SELECT")]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH door AS (INSERT INTO")
+    else:
+        assert [w.split()[0].upper() for w in writes] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert len(statements) - len(writes) <= 3  # the holder, the rules, the proofs
+    assert Presence.objects.get(participant=holder, zone=zone).inside
+    assert not scan(event, zone, token).admitted
+
+
+def test_scannable_zone_reads_the_zone_and_the_roles_at_once(event, main, press):
+    from summit.events import roles
+    from summit.events.testing import make_staff
+
+    staff = make_gate_staff(event, main)
+    assert roles.scannable_zone(staff, event, "main") == main
+    assert roles.event_roles(staff, event) == {EventRole.GATE_STAFF}
+    staff = type(staff).objects.get(pk=staff.pk)
+    assert roles.scannable_zone(staff, event, "press") is None
+    assert roles.scannable_zone(staff, event, "nowhere") is None
+    organizer = make_staff(event, EventRole.ORGANIZER)
+    assert roles.scannable_zone(organizer, event, "press") == press
+    stranger = make_gate_staff(make_event("elsewhere"), make_event("elsewhere2").zones.get(code="main"))
+    assert roles.scannable_zone(stranger, event, "main") is None
+    assert roles.event_roles(stranger, event) == set()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_gates_scanning_one_badge_at_once_admit_it_once():
     from summit.registration.testing import make_standard_categories
