@@ -21,7 +21,11 @@ online    8 gates (8 connections, each a gate staff member's API token) scan 2,0
           other refused ``already_inside``. The zone has an entry rule (a vaccination certificate) and the
           category a badge colour and zones, so every check reads them. Raw limit, in the same run: one
           connection inserting one scan row per transaction, no HTTP, no ORM (SQLite as seat_rush measures
-          it: WAL, synchronous=FULL, BEGIN IMMEDIATE; PostgreSQL: BEGIN; INSERT; COMMIT).
+          it: WAL, synchronous=FULL, BEGIN IMMEDIATE; PostgreSQL: BEGIN; INSERT; COMMIT). Two more
+          figures of the same server, as many in flight: the framework's ceiling (``ceiling``: ``/livez``,
+          an empty view) and the floor of every API call (``api_floor``: ``GET /api/events/`` with the
+          gates' tokens, which reads the token and nothing more), with its ratio to the raw limit
+          (``floor_ratio``): no scan, which also reads the badge holder and writes, can be faster.
           Counters: ``lost`` (an answer whose scan is not stored as answered, or a stored scan nobody was
           answered), ``double_entries`` (a badge admitted twice without an exit), ``errors`` (5xx, timeouts,
           refused connections, and any answer other than the expected one).
@@ -484,16 +488,27 @@ def run_online(args, label: str, var_dir: Path, server_env: dict) -> int:
     workers = server_env.get("SUMMIT_WORKERS") or str(2 * os.cpu_count())
     tally = Tally()
     try:
-        sent, warm_sent, ceiling, client_cpu = asyncio.run(drive(base, lanes, warm, staff))
+        sent, warm_sent, ceiling, floor, client_cpu = asyncio.run(drive(base, lanes, warm, staff))
     finally:
         stop_server(server)
     check_online(event_id, zone_id, holders, couples, sent, warm_sent, tally)
     tally.add("errors", sum(1 for a in ceiling if a.status != 200), "/livez answers")
+    tally.add("errors", sum(1 for a in floor if a.status != 200), "/api/events/ answers")
     if any(n.startswith("errors") for n in tally.notes):
         tail = log_path.read_text(errors="replace").splitlines()[-15:]
         print("server log (tail):\n  " + "\n  ".join(tail))
     return report_online(
-        label, args, workers, setup_s, load, raw_tps, throughput(ceiling), sent, couples, client_cpu, tally
+        label,
+        args,
+        workers,
+        setup_s,
+        load,
+        raw_tps,
+        (throughput(ceiling), throughput(floor)),
+        sent,
+        couples,
+        client_cpu,
+        tally,
     )
 
 
@@ -504,11 +519,17 @@ async def drive(base: str, lanes, warm: list[tuple], staff: list[str]):
     warm_sent = await run_gates(http, warm_lanes, staff, time.perf_counter())
     # The framework's ceiling on this machine now: an empty Django view (no database), as many in flight.
     ceiling = await fire(http, [("GET", "/livez", None, None)] * CEILING_REQUESTS, GATES, time.perf_counter())
+    # The floor of every API call: the gates' tokens authenticated, and nothing else read (the token's event).
+    events = [
+        ("GET", "/api/events/", {"Authorization": f"Bearer {staff[i % GATES]}"}, None)
+        for i in range(CEILING_REQUESTS)
+    ]
+    floor = await fire(http, events, GATES, time.perf_counter())
     origin = time.perf_counter()
     cpu = time.process_time()
     sent = await run_gates(http, lanes, staff, origin)
     client_cpu = (time.process_time() - cpu) / max(len(sent), 1)
-    return sent, warm_sent, ceiling, client_cpu
+    return sent, warm_sent, ceiling, floor, client_cpu
 
 
 def check_online(event_id, zone_id, holders, couples, sent: list[Sent], warm_sent, tally: Tally) -> None:
@@ -582,8 +603,9 @@ def describe(answer: Answer) -> str:
 
 
 def report_online(
-    label, args, workers, setup_s, load, raw_tps, ceiling, sent, couples, client_cpu, tally
+    label, args, workers, setup_s, load, raw_tps, ceilings, sent, couples, client_cpu, tally
 ) -> int:
+    ceiling, floor = ceilings
     answers = [s.answer for s in sent]
     rate = throughput(answers)
     ratio = rate / raw_tps if raw_tps else 0.0
@@ -611,6 +633,14 @@ def report_online(
             "",
             f"{ceiling:.1f}/s",
             f"{rate / ceiling if ceiling else 0:.2f}",
+            "",
+            "",
+        ),
+        (
+            "authenticated API floor (/api/events/) req/s",
+            "",
+            f"{floor:.1f}/s",
+            f"{rate / floor if floor else 0:.2f}",
             "",
             "",
         ),
@@ -643,7 +673,8 @@ def report_online(
         print("targets missed: " + "; ".join(missed))
     print(
         f"gate_rush {label}: rate={rate:.1f}/s raw={raw_tps:.1f}/s ratio={ratio:.2f} p50={p50:.0f}ms "
-        f"p99={p99:.0f}ms ceiling={ceiling:.1f}/s " + " ".join(f"{k}={v}" for k, v in counters.items())
+        f"p99={p99:.0f}ms ceiling={ceiling:.1f}/s api_floor={floor:.1f}/s floor_ratio={floor / raw_tps if raw_tps else 0:.2f} "
+        + " ".join(f"{k}={v}" for k, v in counters.items())
     )
     return 1 if any(counters.values()) or (args.strict and not targets_ok) else 0
 

@@ -166,8 +166,9 @@ def classify(exc: BaseException) -> type[Busy] | None:
 
 @contextmanager
 def busy_errors():
-    """Lock timeouts, SQLite's busy error and deadlocks as :func:`write_transaction` reports them, for one
-    statement that is a transaction of its own (no BEGIN, no COMMIT: PostgreSQL in autocommit)."""
+    """Lock timeouts and SQLite's busy error become Busy, a deadlock becomes Deadlock: around
+    :func:`write_transaction`'s transaction, and around one statement that is a transaction of its own (no
+    BEGIN, no COMMIT: PostgreSQL in autocommit)."""
     try:
         yield
     except OperationalError as exc:
@@ -185,13 +186,8 @@ def write_transaction():
     if outermost:
         connection._summit_lock_ledger = {"highest": None}
     try:
-        with transaction.atomic():
+        with busy_errors(), transaction.atomic():
             yield
-    except OperationalError as exc:
-        kind = classify(exc)
-        if kind is None:
-            raise
-        raise kind() from exc
     finally:
         if outermost:
             connection._summit_lock_ledger = None
