@@ -7,8 +7,6 @@ asks here.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from summit.core import rows
 from summit.core.errors import Forbidden, NotFound
 from summit.events.models import Event, EventRole, Zone
@@ -29,7 +27,7 @@ _ROLES_SQL = (
 def _load_roles(user, event) -> None:
     """The user's roles on ``event`` and, for gate staff, their zones: one query, kept on the user object
     for the request."""
-    with connection.cursor() as cursor:  # asked on every scan at a gate: plain SQL, no query building
+    with rows.cursor() as cursor:  # asked on most staff requests: plain SQL, no query building
         cursor.execute(_ROLES_SQL, [user.pk, event.pk])
         _remember_roles(user, event, cursor.fetchall())
 

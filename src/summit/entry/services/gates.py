@@ -282,30 +282,13 @@ def _pass_door(event, participant, zone, direction: str, now: datetime, gate: st
         return cursor.rowcount > 0
 
 
-_SCAN_FIELDS: list | None = None
-
-
-def _scan_fields() -> list:
-    global _SCAN_FIELDS
-    if _SCAN_FIELDS is None:
-        _SCAN_FIELDS = [
-            Scan._meta.get_field(name)
-            for name in (
-                "event_id", "zone_id", "participant_id", "revision", "direction", "admitted", "reason",
-                "scanned_at", "device_time", "recorded_at", "gate", "device", "client_id", "staff_id",
-                "offline", "conflict",
-            )
-        ]  # fmt: skip
-    return _SCAN_FIELDS
-
-
 def _record_through_door(verdict: Verdict, event, zone, direction: str, values: dict, gate: str) -> None:
     """PostgreSQL: flip the presence and insert the scan in one statement, a transaction of its own (the
     flip as a data-modifying WITH). An entry the flip did not happen for is stored, and answered, as
     ``already_inside``; an exit stays admitted."""
     door_sql, params = _door(event, verdict.participant, zone, direction, values["scanned_at"], gate)
     quote = connection.ops.quote_name
-    fields = _scan_fields()
+    fields = [Scan._meta.get_field(name) for name in values]
     placeholders = []
     entering = direction == Scan.IN
     for column in fields:
