@@ -656,7 +656,8 @@ def _set_fill(canv: Canvas, rgb: tuple[float, float, float]) -> None:
     canv.setFillColorRGB(*rgb)
 
 
-def _draw_band(canv: Canvas, rgb: tuple[float, float, float], y: float, w: float, h: float) -> None:
+def _draw_band(canv: Canvas, card, rgb, on_band, y: float, w: float, h: float, inner: float) -> None:
+    """The category's colour band across the card at ``y``, ``h`` high, its name centred on it."""
     _set_fill(canv, rgb)
     canv.rect(0, y, w, h, stroke=0, fill=1)
     if contrast_ratio(rgb, (1.0, 1.0, 1.0)) < 1.3:  # a white band still shows its edges
@@ -664,6 +665,12 @@ def _draw_band(canv: Canvas, rgb: tuple[float, float, float], y: float, w: float
         canv.setLineWidth(0.5)
         canv.line(0, y, w, y)
         canv.line(0, y + h, w, y + h)
+    if card.category.strip():
+        fitted = _fit(card.category, BOLD, inner, h * 0.55, h * 0.3, max_lines=1)
+        _set_fill(canv, on_band)
+        size = fitted.size
+        line = fitted.lines[0]
+        _draw_line(canv, line, w / 2 - line.width_at(size) / 2, y + (h - size * 0.72) / 2, size)
 
 
 def _draw_zones(
@@ -757,18 +764,7 @@ def _draw_portrait(canv, card, w, h, name, latin, reader, qr, band_rgb, on_band)
         y = _draw_fitted(canv, fitted, cx, y, inner) - w * 0.015
 
     # Category band across the page.
-    _draw_band(canv, band_rgb, band_y, w, band_h)
-    if card.category.strip():
-        fitted = _fit(card.category, BOLD, inner, band_h * 0.55, band_h * 0.3, max_lines=1)
-        _set_fill(canv, on_band)
-        size = fitted.size
-        _draw_line(
-            canv,
-            fitted.lines[0],
-            cx - fitted.lines[0].width_at(size) / 2,
-            band_y + (band_h - size * 0.72) / 2,
-            size,
-        )
+    _draw_band(canv, card, band_rgb, on_band, band_y, w, band_h, inner)
 
     # Zones beside the QR code.
     zone_w = qr.x - margin - w * 0.04
@@ -800,18 +796,7 @@ def _draw_landscape(canv, card, w, h, name, latin, reader, qr, band_rgb, on_band
         top = _draw_fitted(canv, fitted, margin, top, inner, align="left")
 
     band_h = h * 0.17
-    _draw_band(canv, band_rgb, 0, w, band_h)
-    if card.category.strip():
-        fitted = _fit(card.category, BOLD, inner, band_h * 0.55, band_h * 0.3, max_lines=1)
-        _set_fill(canv, on_band)
-        size = fitted.size
-        _draw_line(
-            canv,
-            fitted.lines[0],
-            w / 2 - fitted.lines[0].width_at(size) / 2,
-            (band_h - size * 0.72) / 2,
-            size,
-        )
+    _draw_band(canv, card, band_rgb, on_band, 0, w, band_h, inner)
 
     # Row between the names and the band: photo, organisation / country / zones, QR code.
     row_top = min(top - h * 0.01, qr.y + qr.h)
