@@ -60,6 +60,36 @@ def assert_no_serious_axe(page):
         pytest.fail("\n".join(lines), pytrace=False)
 
 
+# A phone (and a laptop) as the browser tests open pages on them.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def sign_in_staff(page, email):
+    """Signs in with the e-mail and the test password on the sign-in page."""
+    from summit.core.testing import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").last.click()
+
+
+def sign_in_participant(page, participant, base_url):
+    """Signs the participant in with a sign-in link, landing on their page of the event."""
+    from summit.registration.services import issue_magic_link
+
+    page.goto(issue_magic_link(participant=participant, base_url=base_url))
+    page.locator("#magic-signin").click()
+    page.wait_for_url(f"**/events/{participant.event.slug}/me/")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
@@ -89,14 +119,7 @@ def page_maker(chromium, url: str):
     contexts = []
 
     def make(locale="en-US", mobile=False):
-        options = {"locale": locale, "base_url": url}
-        if mobile:
-            options.update(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
-            )
-        else:
-            options.update(viewport={"width": 1280, "height": 900})
-        context = chromium.new_context(**options)
+        context = chromium.new_context(locale=locale, base_url=url, **(PHONE if mobile else LAPTOP))
         context.set_default_timeout(15000)
         contexts.append(context)
         return context.new_page()

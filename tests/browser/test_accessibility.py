@@ -3,10 +3,8 @@ of them, in English and Chinese, on a laptop and on a phone; and the keyboard re
 
 import pytest
 
-from summit.core.testing import PASSWORD
 from summit.events.testing import make_event, make_staff
 from summit.program.testing import make_forum, make_session
-from summit.registration.services import issue_magic_link
 from summit.registration.testing import (
     make_delegate,
     make_invitation,
@@ -14,7 +12,7 @@ from summit.registration.testing import (
     make_standard_categories,
 )
 
-from .conftest import assert_no_serious_axe
+from .conftest import assert_no_serious_axe, sign_in_participant, sign_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,19 +41,6 @@ def conference(db):
         "waiting": waiting,
         "organizer": organizer,
     }
-
-
-def sign_in_staff(page, email):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    submit(page, lambda: page.locator("form button[type=submit]").last.click())
-
-
-def sign_in_participant(page, participant, base_url):
-    page.goto(issue_magic_link(participant=participant, base_url=base_url))
-    page.locator("#magic-signin").click()
-    page.wait_for_url(f"**/events/{participant.event.slug}/me/")
 
 
 def submit(page, click):

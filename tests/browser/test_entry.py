@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from summit.core.testing import PASSWORD, PDF_BYTES
+from summit.core.testing import PDF_BYTES
 from summit.entry.models import Proof, Scan
 from summit.entry.testing import (
     make_entry_officer,
@@ -19,28 +19,13 @@ from summit.entry.testing import (
     stored_proof,
 )
 from summit.events.testing import make_event, make_staff
-from summit.registration.services import issue_magic_link
 from summit.registration.testing import make_standard_categories
 
-from .conftest import assert_no_serious_axe
+from .conftest import assert_no_serious_axe, sign_in_participant, sign_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LANGUAGES = {"en": "en-US", "zh-hans": "zh-CN"}
-
-
-def sign_in_staff(page, email):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").last.click()
-
-
-def sign_in_participant(page, participant, base_url):
-    page.goto(issue_magic_link(participant=participant, base_url=base_url))
-    with page.expect_navigation():
-        page.locator("#magic-signin").click()
 
 
 @pytest.fixture

@@ -13,16 +13,10 @@ from summit.entry.testing import make_gate_staff, make_holder, token_of
 from summit.events.testing import make_event
 from summit.registration.testing import make_standard_categories
 
-from .conftest import assert_no_serious_axe
+from .conftest import PHONE, assert_no_serious_axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 # Makes WebCrypto refuse Ed25519 keys, as browsers without it do.
 WITHOUT_WEBCRYPTO_ED25519 = """

@@ -16,20 +16,13 @@ from summit.events.testing import make_event
 from summit.live.models import ChatMessage, Question
 from summit.live.testing import make_room
 from summit.program.testing import make_session
-from summit.registration.services import issue_magic_link
 from summit.registration.testing import make_delegate, make_standard_categories
 
-from .conftest import assert_no_serious_axe
+from .conftest import assert_no_serious_axe, sign_in_participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ASKED = "How will small firms reach public data?"
-
-
-def sign_in(page, participant, base_url):
-    page.goto(issue_magic_link(participant=participant, base_url=base_url))
-    page.locator("#magic-signin").click()
-    page.wait_for_url(f"**/events/{participant.event.slug}/me/")
 
 
 def open_room(page, room, path=""):
@@ -61,15 +54,15 @@ def test_ask_approve_upvote_and_resume_across_two_people_and_the_room_display(as
     Question.objects.create(session=room, author=mo, text="Seed question", status=Question.VISIBLE)
 
     a = asgi_site(mobile=True)
-    sign_in(a, ann, asgi_site.url)
+    sign_in_participant(a, ann, asgi_site.url)
     open_room(a, room)
     assert_no_serious_axe(a)
     b = asgi_site(locale="zh-CN")
-    sign_in(b, bo, asgi_site.url)
+    sign_in_participant(b, bo, asgi_site.url)
     open_room(b, room)
     assert_no_serious_axe(b)
     m = asgi_site()
-    sign_in(m, mo, asgi_site.url)
+    sign_in_participant(m, mo, asgi_site.url)
     open_room(m, room)
     assert_no_serious_axe(m)
     display = m.context.new_page()
@@ -172,7 +165,7 @@ def test_a_moderator_prepares_a_poll_of_six_answers_with_the_keyboard(asgi_site)
     mo = make_delegate(event, categories["company"], given_name="Mo", family_name="Khan")
     room.forum.moderators.add(mo)
     m = asgi_site(mobile=True)
-    sign_in(m, mo, asgi_site.url)
+    sign_in_participant(m, mo, asgi_site.url)
     open_room(m, room)
     m.get_by_text("Prepare a poll").click()
     rows = m.locator(".poll-option-row:visible")

@@ -8,14 +8,9 @@ from django.core.management import call_command
 from summit.events.models import Event
 from summit.program.models import Session
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from .conftest import PHONE
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def phone(chromium, live_server, **extra):
