@@ -66,6 +66,8 @@ from seat_rush import (
     make_people,
     percentile,
     pg_dsn,
+    print_table,
+    reference_row,
     run_children,
     start_server,
     stop_server,
@@ -293,11 +295,18 @@ def run_offline(args) -> int:
         f"gate rush (offline): {len(texts)} badge tokens, {len(package['participants'])} people in the package; "
         f"best of {args.rounds} rounds per chunk of {CHUNK}; set-up {setup_s:.1f}s; machine load (1 min) at the start: {load:.2f}"
     )
-    print(f"{'workload':<44}{'raw':>12}{'summit':>12}{'ratio':>8}{'target':>12}  result")
     ok = ratio >= TARGET_OFFLINE_RATIO
-    print(
-        f"{'offline verifications/s':<44}{raw:>11.1f}/s{rate:>11.1f}/s{ratio:>8.2f}"
-        f"{'>= ' + str(TARGET_OFFLINE_RATIO):>12}  {'PASS' if ok else 'FAIL'}"
+    print_table(
+        [
+            (
+                "offline verifications/s",
+                f"{raw:.1f}/s",
+                f"{rate:.1f}/s",
+                f"{ratio:.2f}",
+                f">= {TARGET_OFFLINE_RATIO}",
+                "PASS" if ok else "FAIL",
+            )
+        ]
     )
     print(f"per token: raw {1e6 / raw:.1f}us, summit {1e6 / rate:.1f}us")
     print(
@@ -618,7 +627,6 @@ def report_online(
         f"gate rush ({label}): {args.badges} badge holders at {GATES} gates ({GATES} connections), "
         f"{len(couples)} of them at two gates at once; gunicorn {workers} sync workers; set-up {setup_s:.1f}s"
     )
-    print(f"{'workload':<44}{'raw':>12}{'summit':>12}{'ratio':>8}{'target':>12}  result")
     rows = [
         (
             f"scans/s ({len(answers)} scans)",
@@ -628,22 +636,8 @@ def report_online(
             f">= {target_ratio}",
             "PASS" if ratio >= target_ratio else "FAIL",
         ),
-        (
-            "framework ceiling (/livez) req/s",
-            "",
-            f"{ceiling:.1f}/s",
-            f"{rate / ceiling if ceiling else 0:.2f}",
-            "",
-            "",
-        ),
-        (
-            "authenticated API floor (/api/events/) req/s",
-            "",
-            f"{floor:.1f}/s",
-            f"{rate / floor if floor else 0:.2f}",
-            "",
-            "",
-        ),
+        reference_row("framework ceiling (/livez) req/s", ceiling, rate),
+        reference_row("authenticated API floor (/api/events/) req/s", floor, rate),
         ("latency p50", "", f"{p50:.0f}ms", "", "", ""),
         (
             "latency p99",
@@ -654,8 +648,7 @@ def report_online(
             "PASS" if p99 <= TARGET_P99_MS else "FAIL",
         ),
     ]
-    for name, raw, summit, r, target, result in rows:
-        print(f"{name:<44}{raw:>12}{summit:>12}{r:>8}{target:>12}  {result}")
+    print_table(rows)
     print(
         f"answers: admitted={admitted} refused={len(answers) - admitted}; load generator CPU per scan: "
         f"{client_cpu * 1000:.2f}ms; machine load (1 min) at the start: {load:.2f}"

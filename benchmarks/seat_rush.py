@@ -918,6 +918,19 @@ def check_waitlist(data: dict, phases: dict, seats: int, tally: Tally) -> None:
 # --- the report ----------------------------------------------------------------------------------------------
 
 
+def print_table(rows: list[tuple[str, str, str, str, str, str]]) -> None:
+    """A report's table: one row per workload, ``(name, raw, summit, ratio, target, result)``, each as text."""
+    print(f"{'workload':<44}{'raw':>12}{'summit':>12}{'ratio':>8}{'target':>12}  result")
+    for name, raw, summit, r, target, result in rows:
+        print(f"{name:<44}{raw:>12}{summit:>12}{r:>8}{target:>12}  {result}")
+
+
+def reference_row(name: str, per_s: float, rate: float) -> tuple[str, str, str, str, str, str]:
+    """A table row for a reference the same server was measured at (``per_s`` requests/s), with the measured
+    ``rate``'s share of it."""
+    return (name, "", f"{per_s:.1f}/s", f"{rate / per_s if per_s else 0:.2f}", "", "")
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -954,7 +967,6 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
         f"seat rush ({label}): {args.participants} participants, one session of {args.seats} seats, "
         f"{args.concurrency} in flight, gunicorn {workers} sync workers; set-up {setup_s:.1f}s"
     )
-    print(f"{'workload':<44}{'raw':>12}{'summit':>12}{'ratio':>8}{'target':>12}  result")
     target_ratio = TARGET_RATIO[label]
 
     def verdict(ok: bool) -> str:  # killed workers cost speed: the crash test checks correctness only
@@ -970,14 +982,7 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
             verdict(ratio >= target_ratio),
         ),
         (f"bookings/s until sold out ({sold_out * 1000:.0f} ms)", "", f"{booking_rate:.1f}/s", "", "", ""),
-        (
-            "framework ceiling (/livez) req/s",
-            "",
-            f"{ceiling:.1f}/s",
-            f"{rate / ceiling if ceiling else 0:.2f}",
-            "",
-            "",
-        ),
+        reference_row("framework ceiling (/livez) req/s", ceiling, rate),
         ("latency p50 (all attempts)", "", f"{p50:.0f}ms", "", "", ""),
         (
             "latency p99 (all attempts)",
@@ -1006,8 +1011,7 @@ def report(label, args, data, workers, setup_s, raw_tps, phases, tally: Tally) -
         (f"waitlist joins ({len(phases['join'])}) req/s", "", f"{join_rate:.1f}/s", "", "", ""),
         (f"cancellations ({len(phases['cancel'])}) req/s", "", f"{cancel_rate:.1f}/s", "", "", ""),
     ]
-    for name, raw, summit, r, target, result in rows:
-        print(f"{name:<44}{raw:>12}{summit:>12}{r:>8}{target:>12}  {result}")
+    print_table(rows)
     print(
         f"load generator CPU per request: {phases['client_cpu_ceiling'] * 1000:.2f}ms (/livez), "
         f"{phases['client_cpu_rush'] * 1000:.2f}ms (rush); machine load (1 min) at the start: {phases['load']:.2f}"
